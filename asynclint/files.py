@@ -1,0 +1,198 @@
+"""Find the files to lint.
+
+Folders are walked without following symlinked folders (no loops). A folder's
+.gitignore applies below it, and so do the .gitignore files of the folders
+above the scan root up to the repository root. Some folders are never
+descended into by default (node_modules, .git, dist, build, coverage) and
+minified bundles are skipped; ``--exclude`` adds more gitignore-style globs.
+A file named on the command line is always linted, whatever the ignores say.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import pathspec
+
+from .javascript.parse import JS_EXTENSIONS, TS_EXTENSIONS, TSX_EXTENSIONS
+
+PY_EXTENSIONS = frozenset({".py", ".pyi"})
+JS_LIKE = JS_EXTENSIONS | TS_EXTENSIONS | TSX_EXTENSIONS
+DEFAULT_EXCLUDES = (
+    "node_modules/",
+    ".git/",
+    "dist/",
+    "build/",
+    "coverage/",
+    ".asynclint_cache/",
+    "__pycache__/",
+    ".venv/",
+    ".tox/",
+    "*.min.js",
+)
+
+
+def language_of(path: str) -> str | None:
+    """'js', 'ts' or 'py' by extension; None for files asynclint does not read."""
+    ext = os.path.splitext(path)[1].lower()
+    if ext in JS_EXTENSIONS:
+        return "js"
+    if ext in TS_EXTENSIONS or ext in TSX_EXTENSIONS:
+        return "ts"
+    if ext in PY_EXTENSIONS:
+        return "py"
+    return None
+
+
+@dataclass
+class Discovered:
+    path: str  # absolute
+    display: str  # as the user would write it, relative to the current folder when possible
+    explicit: bool = False
+
+
+@dataclass
+class Discovery:
+    files: list[Discovered] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def _display(abs_path: str, cwd: str) -> str:
+    try:
+        rel = os.path.relpath(abs_path, cwd)
+    except ValueError:  # another drive on Windows
+        return abs_path
+    return abs_path if rel.startswith("..") else rel
+
+
+def _read_gitignore(folder: str) -> pathspec.PathSpec | None:
+    path = os.path.join(folder, ".gitignore")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read(2_000_000).splitlines()
+    except OSError:
+        return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except Exception:  # a malformed pattern must not stop the scan
+        return None
+
+
+def _repo_root(start: str) -> str | None:
+    cur = start
+    while True:
+        if os.path.exists(os.path.join(cur, ".git")):
+            return cur
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent
+
+
+class _Ignores:
+    """The stack of ignore specs that apply in a folder, each with its base."""
+
+    def __init__(self, excludes: list[str], use_gitignore: bool):
+        self.base_spec = pathspec.GitIgnoreSpec.from_lines(list(DEFAULT_EXCLUDES) + list(excludes))
+        self.use_gitignore = use_gitignore
+        self._cache: dict[str, pathspec.PathSpec | None] = {}
+
+    def gitignore(self, folder: str):
+        if folder not in self._cache:
+            self._cache[folder] = _read_gitignore(folder) if self.use_gitignore else None
+        return self._cache[folder]
+
+    def ignored(self, abs_path: str, is_dir: bool, scan_root: str, chain: list[str]) -> bool:
+        suffix = "/" if is_dir else ""
+        rel = os.path.relpath(abs_path, scan_root).replace(os.sep, "/")
+        if self.base_spec.match_file(rel + suffix) or self.base_spec.match_file(os.path.basename(abs_path) + suffix):
+            return True
+        for folder in chain:
+            spec = self.gitignore(folder)
+            if spec is None:
+                continue
+            rel_to = os.path.relpath(abs_path, folder).replace(os.sep, "/")
+            if not rel_to.startswith("..") and spec.match_file(rel_to + suffix):
+                return True
+        return False
+
+
+def discover(paths: list[str], excludes: list[str] | None = None, use_gitignore: bool = True,
+             languages: frozenset | None = None) -> Discovery:
+    cwd = os.getcwd()
+    out = Discovery()
+    ignores = _Ignores(list(excludes or []), use_gitignore)
+    seen: set[str] = set()
+    for given in paths:
+        abs_given = os.path.abspath(given)
+        if os.path.isfile(abs_given):
+            if abs_given not in seen:
+                seen.add(abs_given)
+                out.files.append(Discovered(abs_given, os.path.normpath(given) if not os.path.isabs(given) else _display(abs_given, cwd), True))
+            continue
+        if not os.path.isdir(abs_given):
+            out.notices.append(f"{given}: not a file or folder, skipped")
+            continue
+        # .gitignore files from the repository root down to the scan root apply too.
+        root = _repo_root(abs_given)
+        chain: list[str] = []
+        if root is not None:
+            cur = abs_given
+            while True:
+                chain.insert(0, cur)
+                if cur == root:
+                    break
+                cur = os.path.dirname(cur)
+        else:
+            chain = [abs_given]
+        prefix = "" if os.path.isabs(given) else os.path.normpath(given)
+        for abs_path in _walk(abs_given, ignores, chain, out):
+            if abs_path in seen:
+                continue
+            lang = language_of(abs_path)
+            if lang is None or (languages is not None and lang not in languages):
+                continue
+            seen.add(abs_path)
+            rel = os.path.relpath(abs_path, abs_given)
+            display = os.path.normpath(os.path.join(prefix, rel)) if prefix else _display(abs_path, cwd)
+            out.files.append(Discovered(abs_path, display))
+    return out
+
+
+def _walk(top: str, ignores: _Ignores, chain: list[str], out: Discovery) -> Iterator[str]:
+    stack = [(top, chain)]
+    visited_real: set[str] = set()
+    while stack:
+        folder, folder_chain = stack.pop()
+        try:
+            real = os.path.realpath(folder)
+        except OSError:
+            continue
+        if real in visited_real:
+            continue
+        visited_real.add(real)
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            out.notices.append(f"{folder}: cannot read folder ({exc.strerror or exc}), skipped")
+            continue
+        subfolders = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                if ignores.ignored(entry.path, True, top, folder_chain):
+                    continue
+                subfolders.append(entry.path)
+            elif is_file and language_of(entry.name) is not None:
+                if ignores.ignored(entry.path, False, top, folder_chain):
+                    continue
+                yield entry.path
+        for sub in reversed(subfolders):
+            stack.append((sub, folder_chain + [sub]))

@@ -1,0 +1,1 @@
+"""JavaScript / TypeScript support: tree-sitter parsing, per-file facts, the rule runner."""

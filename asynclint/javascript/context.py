@@ -1,0 +1,764 @@
+"""Per-file facts for JavaScript/TypeScript rules, computed once and shared.
+
+``JsFile`` holds the parsed tree and answers the questions every rule asks:
+what does this identifier import (``resolve``), which function encloses this
+node and is it async, is this code serving a request (``handler_for``), which
+local functions are async, what does this module export. Facts are computed
+lazily and cached, from narrow tree-sitter queries run in C: rules never walk
+the whole tree in Python.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from tree_sitter import Node, Query, QueryCursor
+
+from ..findings import Condition, Edit, Finding, Fix
+from . import parse as ts_parse
+from .resolve import resolve_module
+
+FUNCTION_TYPES = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "arrow_function",
+        "method_definition",
+        "generator_function_declaration",
+        "generator_function",
+        "function",  # older grammars
+    }
+)
+LOOP_TYPES = frozenset(
+    {"for_statement", "for_in_statement", "while_statement", "do_statement"}
+)
+STRING_TYPES = frozenset({"string", "template_string"})
+
+ROUTE_METHODS = frozenset(
+    {"get", "post", "put", "patch", "delete", "del", "all", "head", "options", "use"}
+)
+APP_NAME_HINTS = ("app", "router", "server", "api", "fastify", "routes", "route")
+REQUEST_NAMES = frozenset({"req", "request"})
+RESPONSE_NAMES = frozenset({"res", "response", "reply", "h"})
+SERVER_FACTORIES = frozenset(
+    {
+        "http.createServer",
+        "https.createServer",
+        "http2.createServer",
+        "http2.createSecureServer",
+        "net.createServer",
+        "tls.createServer",
+    }
+)
+# Modules whose promise API lives under `.promises` and under `<name>/promises`.
+PROMISES_SUBMODULES = frozenset({"fs", "dns", "stream", "timers", "readline"})
+
+
+def strip_node_prefix(spec: str) -> str:
+    return spec[5:] if spec.startswith("node:") else spec
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What an expression refers to: a module (builtin name, package name or
+    absolute path of a project file) and a chain of attributes."""
+
+    module: str
+    attrs: tuple = ()
+    project: bool = False  # module is a resolved project file path
+
+    def child(self, name: str) -> "Ref":
+        return Ref(self.module, self.attrs + (name,), self.project)
+
+    @property
+    def qualname(self) -> str:
+        """Dotted name with promise sub-modules folded: ``fs.promises.readFile``
+        and ``fs/promises.readFile`` both give ``fs/promises.readFile``."""
+        module, attrs = self.module, self.attrs
+        if module in PROMISES_SUBMODULES and attrs[:1] == ("promises",):
+            module, attrs = module + "/promises", attrs[1:]
+        return ".".join((module,) + attrs)
+
+
+@dataclass
+class ExportInfo:
+    """What a module exports, for the project index."""
+
+    async_names: set
+    sync_names: set
+    reexports: list  # (path or None, name or "*", local name exported as)
+
+    def to_json(self):
+        return {
+            "async": sorted(self.async_names),
+            "sync": sorted(self.sync_names),
+            "reexports": self.reexports,
+        }
+
+
+_FACT_QUERY = """
+(import_statement) @import
+(variable_declarator name: (_) @name value: (_) @value)
+(function_declaration name: (identifier) @fname) @fdecl
+(generator_function_declaration name: (identifier) @fname) @fdecl
+(assignment_expression
+  left: (member_expression object: (identifier) @exp_obj (#any-of? @exp_obj "module" "exports")) @exp_left
+  right: (_) @exp_right)
+(assignment_expression
+  left: (member_expression
+          object: (member_expression object: (identifier) @m property: (property_identifier) @e)
+          (#eq? @m "module") (#eq? @e "exports")) @exp_left
+  right: (_) @exp_right)
+(export_statement) @export
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def _fact_query(dialect: str) -> Query:
+    return Query(ts_parse.language(dialect), _FACT_QUERY)
+
+
+class JsFile:
+    def __init__(self, path: str, source: bytes, dialect: str, tree=None, display_path: str | None = None):
+        self.path = path  # absolute path (for resolution), may be virtual
+        self.display_path = display_path or path
+        self.source = source
+        self.dialect = dialect
+        self.tree = tree if tree is not None else ts_parse.parse(source, dialect)
+        self.root = self.tree.root_node
+        self.findings: list[Finding] = []
+        self.bindings: dict[str, Ref] = {}
+        self.promise_names: set[str] = set()  # locals known to return promises
+        self.promisified: dict[str, Optional[Ref]] = {}  # local -> what was promisified
+        self.functions: dict[str, list[Node]] = {}  # name -> function nodes
+        self.const_values: dict[str, Node] = {}  # const name -> initializer
+        self.reassigned: set[str] = set()
+        self._exports_nodes: list = []  # (left, right) of module.exports / exports.x
+        self._export_stmts: list[Node] = []
+        self._handler_cache: dict[int, Optional[str]] = {}
+        self._collect_facts()
+
+    # ------------------------------------------------------------------ text
+    def text(self, node: Node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def _char_col(self, byte_offset: int, byte_col: int) -> int:
+        start = byte_offset - byte_col
+        return len(self.source[start:byte_offset].decode("utf-8", "replace")) + 1
+
+    def position(self, node: Node) -> tuple[int, int, int, int]:
+        sp, ep = node.start_point, node.end_point
+        return (
+            sp[0] + 1,
+            self._char_col(node.start_byte, sp[1]),
+            ep[0] + 1,
+            self._char_col(node.end_byte, ep[1]),
+        )
+
+    def edit_replace(self, node: Node, text: str) -> Edit:
+        line, col, end_line, end_col = self.position(node)
+        return Edit(line, col, end_line, end_col, text)
+
+    def edit_insert_before(self, node: Node, text: str) -> Edit:
+        line, col, _, _ = self.position(node)
+        return Edit(line, col, line, col, text)
+
+    def report(self, meta, node: Node, message: str, fix: Fix | None = None,
+               condition: Condition | None = None, **extra) -> None:
+        line, col, end_line, end_col = self.position(node)
+        self.findings.append(
+            Finding(
+                rule=meta.id,
+                severity=meta.severity,
+                path=self.display_path,
+                line=line,
+                column=col,
+                end_line=end_line,
+                end_column=end_col,
+                message=message,
+                fix=fix,
+                condition=condition,
+                extra=extra,
+            )
+        )
+
+    # ------------------------------------------------------------ bindings
+    def _collect_facts(self) -> None:
+        matches = QueryCursor(_fact_query(self.dialect)).matches(self.root)
+        for _, caps in matches:
+            if "import" in caps:
+                self._add_import(caps["import"][0])
+            elif "value" in caps:
+                self._add_declarator(caps["name"][0], caps["value"][0])
+            elif "fdecl" in caps:
+                self.functions.setdefault(self.text(caps["fname"][0]), []).append(caps["fdecl"][0])
+            elif "exp_left" in caps:
+                self._exports_nodes.append((caps["exp_left"][0], caps["exp_right"][0]))
+            elif "export" in caps:
+                self._export_stmts.append(caps["export"][0])
+        # Names declared both async and not are ambiguous: trust neither.
+        for name, fns in self.functions.items():
+            if fns and all(self.is_async(f) for f in fns):
+                self.promise_names.add(name)
+
+    def _module_ref(self, spec: str) -> Ref:
+        spec = strip_node_prefix(spec)
+        if spec.startswith("."):
+            resolved = resolve_module(os.path.dirname(self.path), spec)
+            if resolved:
+                return Ref(resolved, (), True)
+            return Ref("?unresolved:" + spec, (), False)
+        if spec.endswith("/promises") and spec[: -len("/promises")] in PROMISES_SUBMODULES:
+            return Ref(spec[: -len("/promises")], ("promises",))
+        return Ref(spec)
+
+    def _string_value(self, node: Node | None) -> Optional[str]:
+        if node is None:
+            return None
+        if node.type == "string":
+            return self.text(node)[1:-1]
+        if node.type == "template_string" and not any(
+            c.type == "template_substitution" for c in node.children
+        ):
+            return self.text(node)[1:-1]
+        return None
+
+    def require_spec(self, call: Node) -> Optional[str]:
+        """``require('x')`` → ``'x'``."""
+        if call.type != "call_expression":
+            return None
+        fn = call.child_by_field_name("function")
+        if fn is None or fn.type != "identifier" or self.text(fn) != "require":
+            return None
+        args = call.child_by_field_name("arguments")
+        if args is None or args.named_child_count != 1:
+            return None
+        return self._string_value(args.named_children[0])
+
+    def _add_import(self, stmt: Node) -> None:
+        source = stmt.child_by_field_name("source")
+        spec = self._string_value(source)
+        if spec is None:
+            return
+        base = self._module_ref(spec)
+        for clause in stmt.named_children:
+            if clause.type == "import_require_clause":  # TS: import fs = require('fs')
+                ident = clause.named_children[0] if clause.named_children else None
+                if ident is not None and ident.type == "identifier":
+                    self.bindings[self.text(ident)] = base
+            if clause.type != "import_clause":
+                continue
+            for part in clause.named_children:
+                if part.type == "identifier":  # default import
+                    self.bindings[self.text(part)] = (
+                        base.child("default") if base.project else base
+                    )
+                elif part.type == "namespace_import":
+                    for ident in part.named_children:
+                        if ident.type == "identifier":
+                            self.bindings[self.text(ident)] = base
+                elif part.type == "named_imports":
+                    for spec_node in part.named_children:
+                        if spec_node.type != "import_specifier":
+                            continue
+                        name = spec_node.child_by_field_name("name")
+                        alias = spec_node.child_by_field_name("alias") or name
+                        if name is None:
+                            continue
+                        imported = self.text(name).strip("'\"")
+                        self.bindings[self.text(alias)] = base.child(imported)
+
+    def _add_declarator(self, name: Node, value: Node) -> None:
+        decl = name.parent.parent if name.parent is not None else None
+        is_const = decl is not None and decl.type == "lexical_declaration" and decl.child(0) is not None and decl.child(0).type == "const"
+        if name.type == "identifier":
+            local = self.text(name)
+            if value.type in ("arrow_function", "function_expression", "function", "generator_function"):
+                self.functions.setdefault(local, []).append(value)
+                return
+            if is_const:
+                self.const_values[local] = value
+            if value.type == "await_expression":
+                return
+            promisified = self._promisify_target(value)
+            if promisified is not False:
+                self.promisified[local] = promisified
+                self.promise_names.add(local)
+                return
+            ref = self.resolve(value)
+            if ref is not None:
+                self.bindings[local] = ref
+        elif name.type == "object_pattern":
+            ref = self.resolve(value)
+            if ref is None:
+                return
+            for prop in name.named_children:
+                if prop.type == "shorthand_property_identifier_pattern":
+                    key = self.text(prop)
+                    self.bindings[key] = self._member(ref, key)
+                elif prop.type == "pair_pattern":
+                    key_node = prop.child_by_field_name("key")
+                    val_node = prop.child_by_field_name("value")
+                    if key_node is None or val_node is None:
+                        continue
+                    if val_node.type == "assignment_pattern":
+                        val_node = val_node.child_by_field_name("left")
+                    if val_node is not None and val_node.type == "identifier":
+                        key = self.text(key_node).strip("'\"")
+                        self.bindings[self.text(val_node)] = self._member(ref, key)
+                elif prop.type == "object_assignment_pattern":
+                    left = prop.child_by_field_name("left")
+                    if left is not None and left.type == "shorthand_property_identifier_pattern":
+                        key = self.text(left)
+                        self.bindings[key] = self._member(ref, key)
+
+    def _member(self, ref: Ref, name: str) -> Ref:
+        return ref.child(name)
+
+    def _promisify_target(self, value: Node):
+        """``promisify(x)`` / ``util.promisify(x)`` → Ref of x (or None if
+        unknown); False when ``value`` is not a promisify call."""
+        if value.type != "call_expression":
+            return False
+        fn = value.child_by_field_name("function")
+        if fn is None:
+            return False
+        ref = self.resolve(fn)
+        is_promisify = (ref is not None and ref.qualname == "util.promisify") or (
+            fn.type == "identifier" and self.text(fn) == "promisify"
+        )
+        if not is_promisify:
+            return False
+        args = value.child_by_field_name("arguments")
+        if args is None or args.named_child_count < 1:
+            return None
+        return self.resolve(args.named_children[0])
+
+    # ------------------------------------------------------------- resolve
+    def resolve(self, node: Node | None) -> Optional[Ref]:
+        """What module member an expression denotes, following imports."""
+        depth = 0
+        attrs: list[str] = []
+        while node is not None and depth < 64:
+            depth += 1
+            t = node.type
+            if t == "identifier":
+                ref = self.bindings.get(self.text(node))
+                if ref is None:
+                    return None
+                for a in reversed(attrs):
+                    ref = ref.child(a)
+                return ref
+            if t == "member_expression":
+                prop = node.child_by_field_name("property")
+                if prop is None or prop.type not in ("property_identifier", "private_property_identifier"):
+                    return None
+                attrs.append(self.text(prop))
+                node = node.child_by_field_name("object")
+                continue
+            if t == "subscript_expression":
+                index = node.child_by_field_name("index")
+                key = self._string_value(index)
+                if key is None:
+                    return None
+                attrs.append(key)
+                node = node.child_by_field_name("object")
+                continue
+            if t in ("parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression"):
+                node = node.named_children[0] if node.named_children else None
+                continue
+            if t == "call_expression":
+                spec = self.require_spec(node)
+                if spec is None:
+                    return None
+                ref = self._module_ref(spec)
+                for a in reversed(attrs):
+                    ref = ref.child(a)
+                return ref
+            return None
+        return None
+
+    def qualname(self, node: Node | None) -> Optional[str]:
+        ref = self.resolve(node)
+        return ref.qualname if ref is not None and not ref.project else None
+
+    def callee_name(self, call: Node) -> Optional[str]:
+        """The last name of a call's callee: ``a.b.c()`` → ``c``."""
+        fn = call.child_by_field_name("function")
+        if fn is None:
+            return None
+        if fn.type == "identifier":
+            return self.text(fn)
+        if fn.type == "member_expression":
+            prop = fn.child_by_field_name("property")
+            return self.text(prop) if prop is not None else None
+        return None
+
+    # ----------------------------------------------------------- functions
+    @staticmethod
+    def enclosing_function(node: Node) -> Optional[Node]:
+        cur = node.parent
+        while cur is not None:
+            if cur.type in FUNCTION_TYPES:
+                return cur
+            cur = cur.parent
+        return None
+
+    @staticmethod
+    def is_async(fn: Node | None) -> bool:
+        if fn is None:
+            return False
+        for child in fn.children:
+            if child.type == "async":
+                return True
+            if child.type in ("formal_parameters", "statement_block", "identifier", "property_identifier"):
+                return False
+        return False
+
+    def function_name(self, fn: Node) -> Optional[str]:
+        name = fn.child_by_field_name("name")
+        if name is not None:
+            return self.text(name)
+        parent = fn.parent
+        if parent is not None and parent.type == "variable_declarator":
+            n = parent.child_by_field_name("name")
+            if n is not None and n.type == "identifier":
+                return self.text(n)
+        return None
+
+    def param_names(self, fn: Node) -> list[str]:
+        params = fn.child_by_field_name("parameters")
+        if params is None:
+            param = fn.child_by_field_name("parameter")  # x => ...
+            return [self.text(param)] if param is not None and param.type == "identifier" else []
+        names = []
+        for p in params.named_children:
+            if p.type in ("required_parameter", "optional_parameter"):
+                pat = p.child_by_field_name("pattern")
+                names.append(self.text(pat) if pat is not None and pat.type == "identifier" else "")
+            elif p.type == "identifier":
+                names.append(self.text(p))
+            elif p.type == "assignment_pattern":
+                left = p.child_by_field_name("left")
+                names.append(self.text(left) if left is not None and left.type == "identifier" else "")
+            elif p.type == "comment":
+                continue
+            else:
+                names.append("")
+        return names
+
+    def in_loop(self, node: Node, stop: Node | None = None) -> bool:
+        """Is ``node`` inside a loop body, not crossing a function boundary?"""
+        cur = node.parent
+        while cur is not None and cur is not stop:
+            if cur.type in FUNCTION_TYPES:
+                return False
+            if cur.type in LOOP_TYPES:
+                return True
+            cur = cur.parent
+        return False
+
+    # ------------------------------------------------------------ handlers
+    def handler_shape(self, fn: Node) -> bool:
+        """Parameters shaped like a request handler."""
+        names = [n for n in self.param_names(fn)]
+        if len(names) >= 2:
+            first, second = names[0], names[1]
+            if first in REQUEST_NAMES and second in RESPONSE_NAMES:
+                return True
+            if first == "ctx" and second == "next":
+                return True
+            if len(names) >= 3 and first in ("err", "error") and second in REQUEST_NAMES and names[2] in RESPONSE_NAMES:
+                return True
+        return False
+
+    def _looks_like_app(self, obj: Node) -> bool:
+        if obj.type == "identifier":
+            name = self.text(obj).lower()
+            return any(h in name for h in APP_NAME_HINTS)
+        if obj.type == "member_expression":  # this.app.get(...), server.router.post(...)
+            prop = obj.child_by_field_name("property")
+            return prop is not None and any(h in self.text(prop).lower() for h in APP_NAME_HINTS)
+        if obj.type == "call_expression":  # app.route('/x').get(...), express.Router()
+            name = self.callee_name(obj)
+            return name in ("route", "Router", "express", "fastify", "Koa") or (
+                name is not None and name.lower() in ("router", "createserver")
+            )
+        if obj.type == "this":
+            return False
+        return False
+
+    def _handler_reason(self, fn: Node) -> Optional[str]:
+        cache = self._handler_cache
+        if fn.id not in cache:
+            cache[fn.id] = self._compute_handler_reason(fn)
+        return cache[fn.id]
+
+    def _compute_handler_reason(self, fn: Node) -> Optional[str]:
+        if self.handler_shape(fn):
+            return "request handler"
+        parent = fn.parent
+        if parent is None:
+            return None
+        if parent.type == "pair":  # { handler: fn } in fastify.route({...})
+            key = parent.child_by_field_name("key")
+            if key is not None and self.text(key) == "handler":
+                return "route handler"
+            return None
+        if parent.type != "arguments":
+            return None
+        call = parent.parent
+        if call is None or call.type != "call_expression":
+            return None
+        callee = call.child_by_field_name("function")
+        if callee is None:
+            return None
+        args = parent.named_children
+        qn = self.qualname(callee)
+        if qn in SERVER_FACTORIES:
+            return f"{qn}() callback"
+        if callee.type != "member_expression":
+            return None
+        prop = callee.child_by_field_name("property")
+        obj = callee.child_by_field_name("object")
+        method = self.text(prop) if prop is not None else ""
+        if method == "createServer":
+            return "createServer() callback"
+        if method in ROUTE_METHODS and obj is not None:
+            first = args[0] if args else None
+            if first is fn:
+                return f"{self.text(obj)}.{method}() middleware" if method == "use" and self._looks_like_app(obj) else None
+            if first is not None and (first.type in STRING_TYPES or first.type in ("regex", "array")):
+                if method == "use" or self._looks_like_app(obj) or obj.type == "call_expression":
+                    return f"{self.text(obj)}.{method}() route handler"
+                # `x.get('/path', fn)`: a route-shaped call on an unknown object.
+                first_text = self._string_value(first)
+                if first_text is not None and first_text.startswith("/"):
+                    return f"{self.text(obj)}.{method}() route handler"
+            return None
+        if method in ("on", "addListener", "once") and args:
+            event = self._string_value(args[0])
+            if event == "request" and fn is not args[0]:
+                return f"'{event}' event handler"
+            if event in ("connection", "message", "stream") and fn is not args[0]:
+                if event == "message" and obj is not None and self.text(obj) == "process":
+                    return None
+                if event == "message" and not self._in_connection_handler(call):
+                    obj_name = self.text(obj).lower() if obj is not None else ""
+                    if not any(h in obj_name for h in ("ws", "socket", "client", "conn")):
+                        return None
+                return f"'{event}' event handler"
+        return None
+
+    def _in_connection_handler(self, node: Node) -> bool:
+        fn = self.enclosing_function(node)
+        while fn is not None:
+            if self._handler_reason(fn):
+                return True
+            fn = self.enclosing_function(fn)
+        return False
+
+    def handler_for(self, node: Node) -> Optional[tuple[Node, str]]:
+        """The request handler whose code ``node`` is part of, directly or in a
+        nested callback: ``(function node, description)``; None outside."""
+        fn = self.enclosing_function(node)
+        while fn is not None:
+            reason = self._handler_reason(fn)
+            if reason:
+                return fn, reason
+            fn = self.enclosing_function(fn)
+        return None
+
+    @functools.cached_property
+    def helpers_reached_from_handlers(self) -> dict:
+        """Same-file named functions that handler code calls (transitively):
+        function node id → (handler description, called name)."""
+        calls = self._local_calls
+        reached: dict[int, tuple[str, str]] = {}
+        work: list[tuple[Node, str]] = []
+        for call, name in calls:
+            h = self.handler_for(call)
+            if h is not None:
+                work.append((call, f"{h[1]}"))
+        seen_calls = set()
+        while work:
+            call, why = work.pop()
+            name = self.text(call.child_by_field_name("function"))
+            for fn in self.functions.get(name, ()):
+                if fn.id in reached or self._handler_reason(fn):
+                    continue
+                reached[fn.id] = (why, name)
+                for inner, _ in calls:
+                    if inner.id in seen_calls:
+                        continue
+                    if self._contains(fn, inner):
+                        seen_calls.add(inner.id)
+                        work.append((inner, why))
+        return reached
+
+    @functools.cached_property
+    def _local_calls(self) -> list[tuple[Node, str]]:
+        q = _local_call_query(self.dialect)
+        out = []
+        for node in QueryCursor(q).captures(self.root).get("call", []):
+            fn = node.child_by_field_name("function")
+            name = self.text(fn)
+            if name in self.functions:
+                out.append((node, name))
+        return out
+
+    @staticmethod
+    def _contains(outer: Node, inner: Node) -> bool:
+        return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
+
+    def serving_context(self, node: Node) -> Optional[str]:
+        """Why ``node`` runs per request: inside a handler, or inside a helper
+        that a handler calls. None when it is not known to."""
+        h = self.handler_for(node)
+        if h is not None:
+            return h[1]
+        fn = self.enclosing_function(node)
+        reached = self.helpers_reached_from_handlers
+        while fn is not None:
+            if fn.id in reached:
+                why, name = reached[fn.id]
+                return f"{name}(), which a {why} calls"
+            fn = self.enclosing_function(fn)
+        return None
+
+    # --------------------------------------------------------- worker file
+    @functools.cached_property
+    def is_worker_file(self) -> bool:
+        for local, ref in self.bindings.items():
+            if ref.module == "worker_threads" and ref.attrs[:1] in (("parentPort",), ("workerData",)):
+                return True
+        return False
+
+    # ------------------------------------------------------------- exports
+    def exports(self) -> ExportInfo:
+        info = ExportInfo(set(), set(), [])
+
+        def classify(name: str, value: Node | None):
+            if value is None:
+                return
+            if value.type in ("arrow_function", "function_expression", "function", "generator_function"):
+                (info.async_names if self.is_async(value) else info.sync_names).add(name)
+            elif value.type in ("identifier", "shorthand_property_identifier"):
+                local = self.text(value)
+                if local in self.functions:
+                    (info.async_names if local in self.promise_names else info.sync_names).add(name)
+                elif local in self.bindings and self.bindings[local].project:
+                    ref = self.bindings[local]
+                    info.reexports.append((ref.module, ref.attrs[0] if ref.attrs else "default", name))
+            elif value.type == "call_expression":
+                spec = self.require_spec(value)
+                if spec is not None and name == "default":
+                    ref = self._module_ref(spec)
+                    if ref.project:
+                        info.reexports.append((ref.module, "*", "*"))
+
+        def object_exports(obj: Node):
+            for prop in obj.named_children:
+                if prop.type == "shorthand_property_identifier":
+                    classify(self.text(prop), prop)
+                elif prop.type == "pair":
+                    key = prop.child_by_field_name("key")
+                    if key is not None:
+                        classify(self.text(key).strip("'\""), prop.child_by_field_name("value"))
+                elif prop.type == "method_definition":
+                    name = prop.child_by_field_name("name")
+                    if name is not None:
+                        (info.async_names if self.is_async(prop) else info.sync_names).add(self.text(name))
+
+        for left, right in self._exports_nodes:
+            obj = left.child_by_field_name("object")
+            prop = left.child_by_field_name("property")
+            if prop is None:
+                continue
+            pname = self.text(prop)
+            if obj is not None and obj.type == "identifier" and self.text(obj) == "module":
+                if pname != "exports":
+                    continue
+                if right.type == "object":
+                    object_exports(right)
+                else:
+                    classify("default", right)
+            else:
+                classify(pname, right)
+
+        for stmt in self._export_stmts:
+            is_default = any(c.type == "default" for c in stmt.children)
+            decl = stmt.child_by_field_name("declaration")
+            value = stmt.child_by_field_name("value")
+            source = self._string_value(stmt.child_by_field_name("source"))
+            if decl is not None:
+                if decl.type in ("function_declaration", "generator_function_declaration"):
+                    name = decl.child_by_field_name("name")
+                    key = "default" if is_default else (self.text(name) if name is not None else None)
+                    if key:
+                        (info.async_names if self.is_async(decl) else info.sync_names).add(key)
+                elif decl.type == "lexical_declaration":
+                    for d in decl.named_children:
+                        if d.type == "variable_declarator":
+                            n = d.child_by_field_name("name")
+                            if n is not None and n.type == "identifier":
+                                classify(self.text(n), d.child_by_field_name("value"))
+                elif decl.type in ("function_expression", "arrow_function", "function"):
+                    classify("default", decl)
+                continue
+            if is_default and value is not None:
+                classify("default", value)
+                continue
+            for clause in stmt.named_children:
+                if clause.type != "export_clause":
+                    continue
+                for spec in clause.named_children:
+                    if spec.type != "export_specifier":
+                        continue
+                    n = spec.child_by_field_name("name")
+                    a = spec.child_by_field_name("alias") or n
+                    if n is None:
+                        continue
+                    local, exported = self.text(n), self.text(a)
+                    if source is not None:
+                        ref = self._module_ref(source)
+                        if ref.project:
+                            info.reexports.append((ref.module, local, exported))
+                    else:
+                        classify(exported, n)
+            if source is not None and not any(c.type == "export_clause" for c in stmt.named_children):
+                ref = self._module_ref(source)
+                if ref.project:
+                    info.reexports.append((ref.module, "*", "*"))
+        return info
+
+
+_LOCAL_CALL_QUERY = "(call_expression function: (identifier)) @call"
+
+
+@functools.lru_cache(maxsize=None)
+def _local_call_query(dialect: str) -> Query:
+    return Query(ts_parse.language(dialect), _LOCAL_CALL_QUERY)
+
+
+def iter_descendants(node: Node, max_nodes: int = 200_000) -> Iterable[Node]:
+    """Pre-order walk without recursion (trees can be very deep)."""
+    cursor = node.walk()
+    count = 0
+    reached_root = False
+    while not reached_root and count < max_nodes:
+        yield cursor.node
+        count += 1
+        if cursor.goto_first_child():
+            continue
+        if cursor.goto_next_sibling():
+            continue
+        while True:
+            if not cursor.goto_parent() or cursor.node == node:
+                reached_root = True
+                break
+            if cursor.goto_next_sibling():
+                break

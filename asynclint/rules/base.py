@@ -1,0 +1,57 @@
+"""What a rule declares about itself, and the shape of a JavaScript check.
+
+A rule module ``asynclint/rules/<id with underscores>.py`` defines ``META``
+(a :class:`RuleMeta`) and, per language it covers, a check: ``JS`` (a
+:class:`JsRule` subclass) and/or ``PY`` (see ``asynclint.python``). Everything
+else — the rule list, docs links, SARIF rule table, config validation — reads
+``META``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from ..findings import FixSafety, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..javascript.context import JsFile
+
+
+LANG_NAMES = {"js": "JavaScript", "ts": "TypeScript", "py": "Python"}
+
+
+@dataclass(frozen=True)
+class RuleMeta:
+    id: str
+    severity: Severity
+    languages: frozenset  # subset of {"js", "ts", "py"}
+    summary: str
+    fix: FixSafety = FixSafety.NONE
+    default_enabled: bool = True
+
+
+class JsRule:
+    """A JavaScript/TypeScript check.
+
+    ``query`` holds tree-sitter patterns. The engine joins every rule's
+    patterns into one query per grammar, runs it once over the tree, and hands
+    each match to the rule that owns the pattern (``on_match``). ``finish`` runs
+    after all matches, for rules that need the whole file first.
+    A fresh instance is made per file, so instance attributes are per-file state.
+    """
+
+    meta: ClassVar[RuleMeta]
+    query: ClassVar[str] = ""
+
+    def __init__(self, ctx: "JsFile"):
+        self.ctx = ctx
+
+    def on_match(self, captures: dict) -> None:  # pragma: no cover - interface
+        pass
+
+    def finish(self) -> None:
+        pass
+
+    def report(self, node, message: str, **kw) -> None:
+        self.ctx.report(self.meta, node, message, **kw)

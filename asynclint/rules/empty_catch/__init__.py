@@ -1,0 +1,10 @@
+from ...findings import FixSafety, Severity
+from ..base import RuleMeta
+
+META = RuleMeta(
+    id="empty-catch",
+    severity=Severity.WARNING,
+    languages=frozenset({"js", "ts", "py"}),
+    summary="An error is caught and silently dropped: an empty catch block or handler.",
+    fix=FixSafety.NONE,
+)
