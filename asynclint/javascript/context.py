@@ -57,6 +57,10 @@ SERVER_FACTORIES = frozenset(
 PROMISES_SUBMODULES = frozenset({"fs", "dns", "stream", "timers", "readline"})
 
 
+def _article(phrase: str) -> str:
+    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+
+
 def strip_node_prefix(spec: str) -> str:
     return spec[5:] if spec.startswith("node:") else spec
 
@@ -615,17 +619,18 @@ class JsFile:
         return outer.start_byte <= inner.start_byte and inner.end_byte <= outer.end_byte
 
     def serving_context(self, node: Node) -> Optional[str]:
-        """Why ``node`` runs per request: inside a handler, or inside a helper
-        that a handler calls. None when it is not known to."""
+        """Why ``node`` runs per request, as a phrase ("a request handler",
+        "load(), which an app.get() route handler calls"); None when it is not
+        known to."""
         h = self.handler_for(node)
         if h is not None:
-            return h[1]
+            return _article(h[1])
         fn = self.enclosing_function(node)
         reached = self.helpers_reached_from_handlers
         while fn is not None:
             if fn.id in reached:
                 why, name = reached[fn.id]
-                return f"{name}(), which a {why} calls"
+                return f"{name}(), which {_article(why)} calls"
             fn = self.enclosing_function(fn)
         return None
 

@@ -1,0 +1,309 @@
+"""missing-await for JavaScript/TypeScript.
+
+Without type information, a call "returns a promise" only when we know it:
+the callee is declared ``async`` in this file (functions, arrow functions,
+class methods called through ``this``), is an async export of another project
+file (a conditional finding the project index confirms), was made by
+``util.promisify``, or is a well-known promise API (fs/promises, fetch,
+timers/promises, Promise.all ...). Such a call is reported when its promise is
+dropped (a bare statement inside an async function or at module level) or used
+as a value (a property read, a condition, arithmetic, a template, JSON.parse),
+and when it is stored in a variable that is then only used as a value or not
+used at all. Returning, awaiting, chaining ``.then/.catch/.finally``, ``void``,
+and passing the promise on are all fine.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ...findings import Condition, Fix, FixSafety
+from ...javascript.context import FUNCTION_TYPES, iter_descendants
+from ..base import JsRule
+from . import META
+
+PROMISE_MODULE_PREFIXES = (
+    "fs/promises.",
+    "dns/promises.",
+    "stream/promises.",
+    "timers/promises.",
+    "readline/promises.",
+)
+NOT_CALLS = frozenset({"fs/promises.constants"})
+PROMISE_STATICS = frozenset({"all", "allSettled", "race", "any"})
+CHAIN_METHODS = frozenset({"then", "catch", "finally"})
+# Functions that take a value and certainly do not expect a promise.
+VALUE_CONSUMERS = frozenset(
+    {"JSON.parse", "JSON.stringify", "String", "Number", "Boolean", "parseInt", "parseFloat",
+     "Object.keys", "Object.values", "Object.entries", "Array.from", "Buffer.from"}
+)
+CONDITION_PARENTS = frozenset({"if_statement", "while_statement", "do_statement", "ternary_expression"})
+CLASS_TYPES = frozenset({"class_declaration", "class", "abstract_class_declaration"})
+
+
+class Check(JsRule):
+    meta = META
+    query = """
+(expression_statement (call_expression) @stmt_call)
+(expression_statement (new_expression constructor: (identifier) @ctor (#eq? @ctor "Promise")) @stmt_new)
+(variable_declarator name: (identifier) @var value: (call_expression) @var_call)
+(member_expression object: (call_expression) @member_call property: (property_identifier) @prop)
+(subscript_expression object: (call_expression) @index_call)
+(spread_element (call_expression) @spread_call)
+(parenthesized_expression (call_expression) @cond_call)
+(unary_expression operator: "!" argument: (call_expression) @not_call)
+(ternary_expression condition: (call_expression) @cond_call)
+(template_substitution (call_expression) @template_call)
+(binary_expression left: (call_expression) @binary_call)
+(binary_expression right: (call_expression) @binary_call)
+(call_expression function: (_) @consumer arguments: (arguments (call_expression) @arg_call))
+"""
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self._class_async: dict[int, dict] = {}
+
+    # ------------------------------------------------------------ matching
+    def on_match(self, caps):
+        ctx = self.ctx
+        if "stmt_call" in caps:
+            call = caps["stmt_call"][0]
+            self._dropped(call)
+        elif "stmt_new" in caps:
+            node = caps["stmt_new"][0]
+            if self._in_async_or_module(node) and "Promise" not in ctx.bindings:
+                self.report(node, "A `new Promise(...)` is created and dropped: nothing waits for it and its "
+                            "rejection is unhandled. Await it, return it, or drop the wrapper.")
+        elif "var_call" in caps:
+            self._stored(caps["var"][0], caps["var_call"][0])
+        elif "member_call" in caps:
+            prop = ctx.text(caps["prop"][0])
+            if prop not in CHAIN_METHODS:
+                self._value_use(caps["member_call"][0], f"`.{prop}` reads a property of the promise, not of its result")
+        elif "index_call" in caps:
+            self._value_use(caps["index_call"][0], "indexing reads the promise, not its result")
+        elif "spread_call" in caps:
+            self._value_use(caps["spread_call"][0], "spreading a promise gives nothing of its result")
+        elif "cond_call" in caps:
+            call = caps["cond_call"][0]
+            parent = call.parent
+            if parent is not None and parent.type == "parenthesized_expression":
+                parent = parent.parent
+            if parent is not None and parent.type in CONDITION_PARENTS:
+                self._value_use(call, "a promise is always truthy, so this condition never depends on its result")
+        elif "not_call" in caps:
+            self._value_use(caps["not_call"][0], "a promise is always truthy, so `!` of it is always false")
+        elif "template_call" in caps:
+            self._value_use(caps["template_call"][0], "it prints as `[object Promise]`")
+        elif "binary_call" in caps:
+            call = caps["binary_call"][0]
+            op = call.parent.child_by_field_name("operator")
+            op_text = ctx.text(op) if op is not None else ""
+            if op_text in ("&&", "||", "??"):
+                self._value_use(call, "a promise is always truthy, so this test never depends on its result")
+            elif op_text not in ("instanceof", "in"):
+                self._value_use(call, f"`{op_text}` operates on the promise, not its result")
+        elif "arg_call" in caps:
+            consumer = caps["consumer"][0]
+            name = ctx.qualname(consumer) or ctx.text(consumer)
+            if name in VALUE_CONSUMERS or name.startswith("console."):
+                self._value_use(caps["arg_call"][0], f"`{name}()` receives the promise, not its result")
+
+    # ------------------------------------------------------ the three cases
+    def _dropped(self, call):
+        if not self._in_async_or_module(call):
+            return
+        known = self.known_async(call)
+        if known is None:
+            return
+        label, why, condition = known
+        fn = self.ctx.enclosing_function(call)
+        if fn is not None:
+            fix = Fix("Add `await`", (self.ctx.edit_insert_before(call, "await "),), FixSafety.UNSAFE)
+            advice = "Add `await`, return it, or write `void` before it if dropping it is intended."
+        else:
+            fix = None
+            advice = ("At the top level of a script, end it with `.catch(...)` (or await it in an ES module); "
+                      "write `void` before it if dropping it is intended.")
+        self.report(
+            call,
+            f"`{label}` returns a promise ({why}) that is never awaited: the code after it runs before it "
+            f"finishes and a rejection goes unhandled. {advice}",
+            fix=fix,
+            condition=condition,
+        )
+
+    def _value_use(self, call, how: str):
+        if not self._in_async_or_module(call):
+            return
+        known = self.known_async(call)
+        if known is None:
+            return
+        label, why, condition = known
+        self.report(
+            call,
+            f"`{label}` returns a promise ({why}) but is used as a value here: {how}. Await it first.",
+            fix=self._await_fix(call),
+            condition=condition,
+        )
+
+    def _stored(self, var, call):
+        if not self._in_async_or_module(call):
+            return
+        known = self.known_async(call)
+        if known is None:
+            return
+        label, why, condition = known
+        name = self.ctx.text(var)
+        scope = self.ctx.enclosing_function(call) or self.ctx.root
+        uses, bad = 0, None
+        for node in iter_descendants(scope):
+            if node.type not in ("identifier", "shorthand_property_identifier") or self.ctx.text(node) != name:
+                continue
+            if node.start_byte <= var.start_byte < node.end_byte:
+                continue  # the declaration itself
+            if node.start_byte < call.start_byte:
+                continue
+            uses += 1
+            verdict = self._use_kind(node)
+            if verdict is None:
+                return  # awaited, returned, chained or passed on: fine
+            bad = bad or (node, verdict)
+        if uses == 0:
+            self.report(
+                call,
+                f"`{label}` returns a promise ({why}); it is stored in `{name}` but never awaited or used, "
+                "so a rejection goes unhandled. Await it.",
+                fix=self._await_fix(call),
+                condition=condition,
+            )
+        elif bad is not None:
+            node, how = bad
+            line = node.start_point[0] + 1
+            self.report(
+                call,
+                f"`{label}` returns a promise ({why}); `{name}` holds the promise, not its result, and line {line} "
+                f"uses it as a value ({how}). Await the call.",
+                fix=self._await_fix(call),
+                condition=condition,
+            )
+
+    def _use_kind(self, ident):
+        """None when a use of the variable handles the promise; otherwise how
+        the use treats it as a plain value."""
+        parent = ident.parent
+        if parent is None:
+            return None
+        t = parent.type
+        if t == "member_expression" and parent.child_by_field_name("object") == ident:
+            prop = parent.child_by_field_name("property")
+            prop_text = self.ctx.text(prop) if prop is not None else ""
+            if prop_text in CHAIN_METHODS:
+                return None
+            return f"reads `.{prop_text}`"
+        if t == "subscript_expression" and parent.child_by_field_name("object") == ident:
+            return "indexes it"
+        if t == "spread_element":
+            return "spreads it"
+        if t == "template_substitution":
+            return "interpolates it into a string"
+        if t == "unary_expression" and self.ctx.text(parent).startswith("!"):
+            return "negates it"
+        if t == "binary_expression":
+            op = parent.child_by_field_name("operator")
+            return f"uses it with `{self.ctx.text(op) if op is not None else '?'}`"
+        if t == "parenthesized_expression" and parent.parent is not None and parent.parent.type in CONDITION_PARENTS:
+            return "tests it in a condition (always truthy)"
+        if t == "ternary_expression" and parent.child_by_field_name("condition") == ident:
+            return "tests it in a condition (always truthy)"
+        return None
+
+    # ------------------------------------------------------------ helpers
+    def _await_fix(self, call):
+        fn = self.ctx.enclosing_function(call)
+        if fn is None or not self.ctx.is_async(fn):
+            return None
+        return Fix("Add `await`", (self.ctx.edit_replace(call, f"(await {self.ctx.text(call)})"),), FixSafety.UNSAFE)
+
+    def _in_async_or_module(self, node) -> bool:
+        fn = self.ctx.enclosing_function(node)
+        return fn is None or self.ctx.is_async(fn)
+
+    def known_async(self, call):
+        """(label, why, condition) when ``call`` is known to return a promise."""
+        ctx = self.ctx
+        callee = call.child_by_field_name("function")
+        if callee is None:
+            return None
+        if callee.type == "identifier":
+            name = ctx.text(callee)
+            label = f"{name}()"
+            if name in ctx.promise_names:
+                if name in ctx.promisified:
+                    return label, "made by util.promisify", None
+                return label, "declared async in this file", None
+            ref = ctx.bindings.get(name)
+            if ref is None:
+                if name == "fetch" and name not in ctx.functions:
+                    return label, "fetch always returns a promise", None
+                return None
+            return self._known_ref(ref, label)
+        if callee.type == "member_expression":
+            obj = callee.child_by_field_name("object")
+            prop = callee.child_by_field_name("property")
+            if obj is None or prop is None:
+                return None
+            method = ctx.text(prop)
+            label = f"{ctx.text(callee)}()" if len(ctx.text(callee)) <= 60 else f"{method}()"
+            if obj.type == "identifier" and ctx.text(obj) == "Promise" and method in PROMISE_STATICS \
+                    and "Promise" not in ctx.bindings:
+                return label, f"Promise.{method} returns a promise", None
+            if obj.type == "this":
+                if self._class_method_async(call, method):
+                    return label, "an async method of this class", None
+                return None
+            ref = ctx.resolve(callee)
+            if ref is not None:
+                return self._known_ref(ref, label)
+        return None
+
+    def _known_ref(self, ref, label):
+        if ref.project:
+            if not ref.attrs:
+                name = "default"
+            elif len(ref.attrs) == 1:
+                name = ref.attrs[0]
+            elif ref.attrs[0] == "default" and len(ref.attrs) == 2:
+                name = ref.attrs[1]
+            else:
+                return None
+            rel = os.path.basename(ref.module)
+            return label, f"an async function exported by {rel}", Condition("async-export", ref.module, name)
+        qn = ref.qualname
+        if qn in NOT_CALLS:
+            return None
+        if qn.startswith(PROMISE_MODULE_PREFIXES):
+            return label, f"{qn.split('.')[0]} API", None
+        if qn == "events.once":
+            return label, "events.once returns a promise", None
+        return None
+
+    def _class_method_async(self, node, method: str) -> bool:
+        cur = node.parent
+        while cur is not None and cur.type not in CLASS_TYPES:
+            cur = cur.parent
+        if cur is None:
+            return False
+        if cur.id not in self._class_async:
+            table: dict[str, bool] = {}
+            body = cur.child_by_field_name("body")
+            for member in body.named_children if body is not None else ():
+                if member.type == "method_definition":
+                    n = member.child_by_field_name("name")
+                    if n is None:
+                        continue
+                    key = self.ctx.text(n)
+                    is_async = self.ctx.is_async(member)
+                    table[key] = table.get(key, True) and is_async
+            self._class_async[cur.id] = table
+        return self._class_async[cur.id].get(method, False)
