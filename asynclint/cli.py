@@ -49,14 +49,16 @@ def main() -> None:
 @click.option("--select", multiple=True, metavar="IDS", help="Only these rules (comma-separated ids).")
 @click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (comma-separated ids).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this gitignore-style glob (repeatable).")
+@click.option("--no-ignore", is_flag=True,
+              help="Also lint what .gitignore and the default excludes (node_modules, dist, build, ...) skip.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
-def scan(paths, fmt, select, ignore, exclude, quiet):
+def scan(paths, fmt, select, ignore, exclude, no_ignore, quiet):
     """Lint PATHS (files or folders; default: the current folder)."""
     from .engine import lint_paths
     from .report import get as get_reporter
 
     try:
-        config = Config(exclude=list(exclude))
+        config = Config(exclude=list(exclude), use_ignore_files=not no_ignore)
         if select:
             config.select = validate_rule_ids(_split_ids(select), "--select")
         if ignore:

@@ -31,6 +31,7 @@ class Config:
     fail_on: Severity = Severity.WARNING
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     languages: Optional[frozenset] = None
+    use_ignore_files: bool = True  # .gitignore and the default excludes
 
     def enabled(self) -> frozenset:
         from .rules import all_rules

@@ -147,7 +147,8 @@ def resolve_conditions(results: Iterable[FileResult], index: ProjectIndex) -> li
 
 def lint_paths(paths: list[str], config: Config,
                on_file: Callable[[FileResult], None] | None = None) -> ScanResult:
-    found = discover(paths, excludes=config.exclude, languages=config.languages)
+    found = discover(paths, excludes=config.exclude, use_gitignore=config.use_ignore_files,
+                     languages=config.languages)
     notices = list(found.notices)
     results: list[FileResult] = []
     index = ProjectIndex(config)

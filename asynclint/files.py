@@ -95,7 +95,8 @@ class _Ignores:
     """The stack of ignore specs that apply in a folder, each with its base."""
 
     def __init__(self, excludes: list[str], use_gitignore: bool):
-        self.base_spec = pathspec.GitIgnoreSpec.from_lines(list(DEFAULT_EXCLUDES) + list(excludes))
+        defaults = list(DEFAULT_EXCLUDES) if use_gitignore else [".git/"]
+        self.base_spec = pathspec.GitIgnoreSpec.from_lines(defaults + list(excludes))
         self.use_gitignore = use_gitignore
         self._cache: dict[str, pathspec.PathSpec | None] = {}
 
@@ -121,6 +122,8 @@ class _Ignores:
 
 def discover(paths: list[str], excludes: list[str] | None = None, use_gitignore: bool = True,
              languages: frozenset | None = None) -> Discovery:
+    """The files to lint under ``paths``. ``use_gitignore=False`` (``--no-ignore``)
+    drops the .gitignore files and the default excludes; ``excludes`` still apply."""
     cwd = os.getcwd()
     out = Discovery()
     ignores = _Ignores(list(excludes or []), use_gitignore)
