@@ -7,7 +7,7 @@ import sys
 import click
 
 from . import __version__
-from .config import Config, ConfigError, validate_rule_ids
+from .config import ConfigError, validate_rule_ids
 
 EXAMPLES = """
 \b
@@ -42,36 +42,178 @@ def main() -> None:
     """
 
 
+FORMAT_CHOICES = ["text", "json", "sarif", "github", "junit"]
+
+
 @main.command(epilog=EXAMPLES)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=True, dir_okay=True))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="text", show_default=True,
               help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the report to this file instead of standard output.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Use this configuration file for every file (instead of the nearest one).")
 @click.option("--select", multiple=True, metavar="IDS", help="Only these rules (comma-separated ids).")
+@click.option("--extend-select", multiple=True, metavar="IDS", help="These rules too (e.g. opt-in ones).")
 @click.option("--ignore", multiple=True, metavar="IDS", help="Skip these rules (comma-separated ids).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching this gitignore-style glob (repeatable).")
 @click.option("--no-ignore", is_flag=True,
               help="Also lint what .gitignore and the default excludes (node_modules, dist, build, ...) skip.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: warning).")
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also apply unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), default=None,
+              help="Report only findings that are not in this baseline file.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False), default=None,
+              help="Record the current findings in this baseline file and exit 0.")
+@click.option("--report-unused-suppressions", is_flag=True, default=None,
+              help="Report suppression comments that suppress nothing.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
-def scan(paths, fmt, select, ignore, exclude, no_ignore, quiet):
+def scan(paths, fmt, output, config_file, select, extend_select, ignore, exclude, no_ignore, fail_on,
+         fix, unsafe_fixes, diff, baseline_file, write_baseline_file, report_unused_suppressions,
+         statistics, quiet):
     """Lint PATHS (files or folders; default: the current folder)."""
+    from .config import ConfigResolver, Overrides
     from .engine import lint_paths
-    from .report import get as get_reporter
+    from .findings import Severity
 
     try:
-        config = Config(exclude=list(exclude), use_ignore_files=not no_ignore)
-        if select:
-            config.select = validate_rule_ids(_split_ids(select), "--select")
-        if ignore:
-            config.ignore = validate_rule_ids(_split_ids(ignore), "--ignore")
+        overrides = Overrides(
+            select=validate_rule_ids(_split_ids(select), "--select") if select else None,
+            extend_select=validate_rule_ids(_split_ids(extend_select), "--extend-select") if extend_select else None,
+            ignore=validate_rule_ids(_split_ids(ignore), "--ignore") if ignore else None,
+            exclude=list(exclude),
+            fail_on=Severity(fail_on) if fail_on else None,
+            use_ignore_files=not no_ignore,
+            report_unused_suppressions=report_unused_suppressions,
+        )
+        resolver = ConfigResolver(overrides, config_file)
+        root = resolver.root()
+        baseline_known = None
+        if baseline_file is not None:
+            from .baseline import load
+
+            baseline_known = load(baseline_file)
     except ConfigError as exc:
         raise UsageErrorExit2(str(exc)) from None
+    if unsafe_fixes and not (fix or diff):
+        raise UsageErrorExit2("--unsafe-fixes goes with --fix or --diff")
 
-    result = lint_paths(list(paths) or ["."], config)
+    try:
+        result = lint_paths(list(paths) or ["."], resolver)
+    except ConfigError as exc:  # a config file met while walking the tree
+        raise UsageErrorExit2(str(exc)) from None
     for notice in result.notices:
         click.echo(f"asynclint: {notice}", err=True)
-    get_reporter(fmt)(result, sys.stdout, quiet=quiet)
-    sys.stdout.flush()
-    sys.exit(1 if config.fails(result.findings) else 0)
+
+    if fix or diff:
+        _apply_fixes(result, resolver, unsafe_fixes, write=fix and not diff)
+
+    if write_baseline_file is not None:
+        from .baseline import write as write_baseline
+
+        n = write_baseline(write_baseline_file, result.findings, _read_text)
+        click.echo(f"asynclint: wrote {n} finding{'s' if n != 1 else ''} to the baseline {write_baseline_file}", err=True)
+        sys.exit(0)
+    if baseline_known is not None:
+        from .baseline import filter_new
+
+        result.findings, result.baseline_fixed = filter_new(result.findings, baseline_file, baseline_known, _read_text)
+        if result.baseline_fixed:
+            click.echo(
+                f"asynclint: {result.baseline_fixed} baseline entr{'ies' if result.baseline_fixed != 1 else 'y'} "
+                f"no longer match (fixed): rerun with --write-baseline {baseline_file} to shrink it",
+                err=True,
+            )
+
+    _report(result, fmt, output, quiet, statistics)
+    sys.exit(1 if root.fails(result.findings) else 0)
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _report(result, fmt, output, quiet, statistics) -> None:
+    import io
+
+    from .report import get as get_reporter
+    from .report.text import write_statistics
+
+    buffer = io.StringIO() if output else None
+    stream = buffer if buffer is not None else sys.stdout
+    if statistics and fmt == "text":
+        write_statistics(result, stream)
+    else:
+        get_reporter(fmt)(result, stream, quiet=quiet, read_text=_read_text,
+                          color=False if buffer is not None else None)
+    if buffer is not None:
+        from .fixes import write_new
+
+        write_new(output, buffer.getvalue())
+    else:
+        sys.stdout.flush()
+
+
+def _apply_fixes(result, resolver, unsafe: bool, write: bool) -> None:
+    """Fix every file that has fixable findings; print a diff instead of
+    writing when ``write`` is false. Updates ``result.findings`` in place."""
+    from itertools import groupby
+
+    from .engine import lint_source
+    from .findings import FixSafety
+    from .fixes import fix_file, write_atomic
+
+    def wanted(f):
+        return f.fix is not None and (f.fix.safety == FixSafety.SAFE or (unsafe and f.fix.safety == FixSafety.UNSAFE))
+
+    by_display = {r.display: r for r in result.results}
+    remaining = []
+    fixed_files = applied = 0
+    for display, group in groupby(result.findings, key=lambda f: f.path):
+        group = list(group)
+        res = by_display.get(display)
+        if res is None or not any(wanted(f) for f in group):
+            remaining.extend(group)
+            continue
+        try:
+            with open(res.path, "rb") as fh:
+                original = fh.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            click.echo(f"asynclint: {display}: not fixed ({exc.__class__.__name__}: the file is not readable "
+                       "UTF-8 text)", err=True)
+            remaining.extend(group)
+            continue
+        cfg = resolver.for_path(res.path)
+
+        def relint(text, _path=res.path, _cfg=cfg, _display=display):
+            found = lint_source(_path, text.encode("utf-8"), _cfg, _display).findings
+            return [f for f in found if result.index.holds(f)]
+
+        outcome, left = fix_file(res.path, display, original, relint, unsafe)
+        for message in outcome.dropped:
+            click.echo(f"asynclint: {message}", err=True)
+        if outcome.changed:
+            fixed_files += 1
+            applied += outcome.applied
+            if write:
+                write_atomic(res.path, outcome.fixed)
+            else:
+                sys.stdout.write(outcome.diff())
+        remaining.extend(left if write else group)
+    remaining.sort(key=lambda f: f.sort_key())
+    result.findings = remaining
+    if applied:
+        verb = "Fixed" if write else "Would fix"
+        click.echo(f"asynclint: {verb} {applied} problem{'s' if applied != 1 else ''} in {fixed_files} "
+                   f"file{'s' if fixed_files != 1 else ''}.", err=True)
 
 
 @main.command()

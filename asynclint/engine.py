@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
-from .config import Config
+from .config import Config, ConfigResolver
 from .files import discover, language_of
 from .findings import Finding
 
@@ -35,6 +35,10 @@ class ScanResult:
     files: int
     notices: list[str]
     partial_parses: int = 0
+    results: list = field(default_factory=list)  # FileResult per linted file
+    index: Optional["ProjectIndex"] = None
+    config: Optional[Config] = None  # the run's root configuration
+    baseline_fixed: int = 0  # baseline entries that no longer match anything
 
 
 def read_source(path: str, max_bytes: int) -> tuple[Optional[bytes], Optional[str]]:
@@ -55,19 +59,19 @@ def read_source(path: str, max_bytes: int) -> tuple[Optional[bytes], Optional[st
 
 
 def lint_source(path: str, source: bytes, config: Config, display: str | None = None) -> FileResult:
-    """Lint one file's contents. ``path`` is absolute (it anchors relative
-    imports); it need not exist on disk."""
+    """Lint one file's contents: rule findings with inline suppressions applied.
+    ``path`` is absolute (it anchors relative imports); it need not exist."""
     display = display or path
     lang = language_of(path)
     result = FileResult(path, display)
+    enabled = config.enabled_for(path)
     if lang in ("js", "ts"):
         from .javascript.parse import dialect_for
         from .javascript.runner import lint_js
 
         dialect = dialect_for(os.path.splitext(path)[1])
         findings, exports, ctx = lint_js(
-            path, source, dialect, enabled=config.enabled_for(path), display_path=display,
-            options=config.rule_options,
+            path, source, dialect, enabled=enabled, display_path=display, options=config.rule_options,
         )
         result.findings = findings
         result.exports = exports.to_json()
@@ -75,12 +79,24 @@ def lint_source(path: str, source: bytes, config: Config, display: str | None = 
     elif lang == "py":
         try:
             from .python.runner import lint_py
-        except ImportError:  # Python support not installed in this build
+        except ModuleNotFoundError as exc:  # a build without Python support
+            if exc.name not in ("asynclint.python", "asynclint.python.runner"):
+                raise
             result.linted = False
             return result
-        result.findings = lint_py(path, source, config, display)
+        result.findings, result.exports = lint_py(path, source, config, display)
     else:
         result.linted = False
+        return result
+    if b"asynclint" in source:
+        from .suppress import apply_directives, directive_findings, parse_directives
+
+        text = source.decode("utf-8", "replace")
+        directives = parse_directives(text, lang)
+        result.findings = apply_directives(result.findings, directives)
+        result.findings += directive_findings(
+            directives, display, enabled, config.report_unused_suppressions, config.require_reason
+        )
     config.apply_severity(result.findings)
     return result
 
@@ -99,14 +115,18 @@ class ProjectIndex:
     def _exports_of(self, path: str) -> Optional[dict]:
         if path not in self.exports:
             self.exports[path] = None
-            if language_of(path) in ("js", "ts"):
-                source, _ = read_source(path, self.config.max_file_size)
-                if source is not None:
-                    from .javascript.context import JsFile
-                    from .javascript.parse import dialect_for
+            lang = language_of(path)
+            source = read_source(path, self.config.max_file_size)[0] if lang else None
+            if source is not None and lang in ("js", "ts"):
+                from .javascript.context import JsFile
+                from .javascript.parse import dialect_for
 
-                    ctx = JsFile(path, source, dialect_for(os.path.splitext(path)[1]))
-                    self.exports[path] = ctx.exports().to_json()
+                ctx = JsFile(path, source, dialect_for(os.path.splitext(path)[1]))
+                self.exports[path] = ctx.exports().to_json()
+            elif source is not None and lang == "py":
+                from .python.runner import module_exports
+
+                self.exports[path] = module_exports(path, source)
         return self.exports[path]
 
     def is_async_export(self, path: str, name: str, depth: int = 0) -> bool:
@@ -145,22 +165,27 @@ def resolve_conditions(results: Iterable[FileResult], index: ProjectIndex) -> li
     return out
 
 
-def lint_paths(paths: list[str], config: Config,
+def lint_paths(paths: list[str], config: Config | ConfigResolver,
                on_file: Callable[[FileResult], None] | None = None) -> ScanResult:
-    found = discover(paths, excludes=config.exclude, use_gitignore=config.use_ignore_files,
-                     languages=config.languages)
+    """Discover, read and lint every file under ``paths``; resolve cross-file
+    findings against the project index built from the same run."""
+    resolver = config if isinstance(config, ConfigResolver) else _FixedResolver(config)
+    root = resolver.root()
+    found = discover(paths, excludes=root.exclude, use_gitignore=root.use_ignore_files,
+                     languages=root.languages)
     notices = list(found.notices)
     results: list[FileResult] = []
-    index = ProjectIndex(config)
+    index = ProjectIndex(root)
     for item in found.files:
-        if not item.explicit and config.is_excluded(item.path):
+        cfg = resolver.for_path(item.path)
+        if not item.explicit and cfg.is_excluded(item.path):
             continue
-        source, problem = read_source(item.path, config.max_file_size)
+        source, problem = read_source(item.path, cfg.max_file_size)
         if source is None:
             notices.append(f"{item.display}: {problem}")
             continue
         try:
-            res = lint_source(item.path, source, config, item.display)
+            res = lint_source(item.path, source, cfg, item.display)
         except RecursionError:
             notices.append(f"{item.display}: nesting too deep to analyse, skipped")
             continue
@@ -178,4 +203,20 @@ def lint_paths(paths: list[str], config: Config,
         files=len(results),
         notices=notices,
         partial_parses=sum(1 for r in results if r.syntax_errors),
+        results=results,
+        index=index,
+        config=root,
     )
+
+
+class _FixedResolver:
+    """One Config for every file (tests, the library API)."""
+
+    def __init__(self, config: Config):
+        self.config = config
+
+    def for_path(self, path: str) -> Config:
+        return self.config
+
+    def root(self) -> Config:
+        return self.config

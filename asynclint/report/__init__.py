@@ -1,14 +1,16 @@
-"""Reporters: one module per output format. Each takes a ScanResult and a
-writable text stream; none knows how findings were made."""
+"""Reporters: one module per output format. Each is ``write(result, stream,
+**options)`` over a ScanResult; none knows how findings were made."""
 
-FORMATS = ("text", "json")
+import importlib
+
+FORMATS = {
+    "text": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "github": "github",
+    "junit": "junit",
+}
 
 
 def get(name: str):
-    if name == "json":
-        from . import json_report
-
-        return json_report.write
-    from . import text
-
-    return text.write
+    return importlib.import_module(f"{__name__}.{FORMATS[name]}").write

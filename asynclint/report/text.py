@@ -56,3 +56,13 @@ def write(result, stream, color: bool | None = None, quiet: bool = False, **_) -
             f"note: {result.partial_parses} file{'s' if result.partial_parses != 1 else ''} had syntax errors; "
             "the code around them was still checked.\n"
         )
+
+
+def write_statistics(result, stream, **_) -> None:
+    """``--statistics``: one line per rule, most frequent first."""
+    counts = Counter(f.rule for f in result.findings)
+    severity = {f.rule: f.severity.value for f in result.findings}
+    fixable = Counter(f.rule for f in result.findings if f.fix is not None)
+    for rule, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        mark = f"  ({fixable[rule]} fixable)" if fixable[rule] else ""
+        stream.write(f"{count:>6}  {rule:<28} {severity[rule]}{mark}\n")

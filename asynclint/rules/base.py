@@ -29,6 +29,11 @@ class RuleMeta:
     summary: str
     fix: FixSafety = FixSafety.NONE
     default_enabled: bool = True
+    # Options a user may set under [tool.asynclint.options.<id>]: name -> default.
+    # The default's type is the option's type.
+    options: tuple = ()
+    # "meta" rules report on asynclint's own directives (suppressions), not on code.
+    kind: str = "code"
 
 
 class JsRule:

@@ -1,0 +1,235 @@
+"""Inline suppression directives, and the edits that write them.
+
+JavaScript / TypeScript::
+
+    // asynclint-disable-next-line missing-await, empty-catch -- reason
+    foo();  // asynclint-disable-line missing-await
+    /* asynclint-disable empty-catch */ ... /* asynclint-enable empty-catch */
+    // asynclint-disable-file exec-user-input
+
+Python::
+
+    foo()  # asynclint: ignore[missing-await] -- reason
+    # asynclint: ignore-file[dangling-task]
+
+A directive without ids covers every rule. The reason after ``--`` is free
+text; ``require-suppression-reason`` makes it mandatory. Directives are found
+by scanning comment text, so the CLI and the language server agree exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .findings import Edit, Finding
+
+JS_LINE = re.compile(
+    r"//\s*asynclint-(disable-next-line|disable-line|disable-file|disable|enable)(?![\w-])([^\n]*)"
+)
+JS_BLOCK = re.compile(
+    r"/\*\s*asynclint-(disable-next-line|disable-line|disable-file|disable|enable)(?![\w-])(.*?)\*/", re.S
+)
+PY_DIRECTIVE = re.compile(r"#\s*asynclint:\s*(ignore-file|ignore)(?![\w-])(?:\[([^\]\n]*)\])?([^\n]*)")
+
+UNUSED_ID = "unused-suppression"
+NO_REASON_ID = "suppression-without-reason"
+
+
+@dataclass
+class Directive:
+    kind: str  # next-line | line | file | disable | enable
+    line: int  # 1-based line of the comment
+    column: int  # 1-based column of the comment
+    end_column: int
+    ids: Optional[frozenset]  # None: every rule
+    reason: str
+    text: str
+    used: set = field(default_factory=set)  # rule ids it suppressed
+
+    def covers(self, rule: str) -> bool:
+        return self.ids is None or rule in self.ids
+
+
+def _split_ids_reason(rest: str) -> tuple[Optional[frozenset], str]:
+    rest = rest.strip()
+    reason = ""
+    if "--" in rest:
+        rest, reason = rest.split("--", 1)
+        reason = reason.strip()
+    ids = [p for p in re.split(r"[\s,]+", rest.strip()) if p]
+    return (frozenset(ids) if ids else None), reason
+
+
+def _line_col(text: str, offset: int, line_starts: list[int]) -> tuple[int, int]:
+    import bisect
+
+    line = bisect.bisect_right(line_starts, offset) - 1
+    return line + 1, offset - line_starts[line] + 1
+
+
+def parse_directives(text: str, language: str) -> list[Directive]:
+    if "asynclint" not in text:
+        return []
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    out: list[Directive] = []
+    if language == "py":
+        for m in PY_DIRECTIVE.finditer(text):
+            kind = "file" if m.group(1) == "ignore-file" else "line"
+            ids = frozenset(p for p in re.split(r"[\s,]+", m.group(2) or "") if p) or None
+            rest = m.group(3) or ""
+            reason = rest.split("--", 1)[1].strip() if "--" in rest else ""
+            line, col = _line_col(text, m.start(), line_starts)
+            out.append(Directive(kind, line, col, col + len(m.group(0)), ids, reason, m.group(0)))
+        return out
+    kinds = {"disable-next-line": "next-line", "disable-line": "line", "disable-file": "file",
+             "disable": "disable", "enable": "enable"}
+    for pattern in (JS_LINE, JS_BLOCK):
+        for m in pattern.finditer(text):
+            ids, reason = _split_ids_reason(m.group(2))
+            line, col = _line_col(text, m.start(), line_starts)
+            out.append(Directive(kinds[m.group(1)], line, col, col + len(m.group(0).split("\n")[0]),
+                                 ids, reason, m.group(0)))
+    out.sort(key=lambda d: (d.line, d.column))
+    return out
+
+
+def _block_ranges(directives: list[Directive]):
+    """(start line, end line or None, directive) for disable/enable pairs."""
+    ranges = []
+    open_: list[Directive] = []
+    for d in directives:
+        if d.kind == "disable":
+            open_.append(d)
+        elif d.kind == "enable":
+            for o in list(open_):
+                if d.ids is None or o.ids is None or (o.ids & d.ids):
+                    ranges.append((o.line, d.line, o))
+                    open_.remove(o)
+    for o in open_:
+        ranges.append((o.line, None, o))
+    return ranges
+
+
+def apply_directives(findings: list[Finding], directives: list[Directive]) -> list[Finding]:
+    """The findings no directive suppresses; each directive records what it used."""
+    if not directives:
+        return findings
+    by_line: dict[int, list[Directive]] = {}
+    file_level: list[Directive] = []
+    for d in directives:
+        if d.kind == "line":
+            by_line.setdefault(d.line, []).append(d)
+        elif d.kind == "next-line":
+            by_line.setdefault(d.line + 1, []).append(d)
+        elif d.kind == "file":
+            file_level.append(d)
+    ranges = _block_ranges(directives)
+    kept = []
+    for f in findings:
+        hit = None
+        for d in by_line.get(f.line, ()):
+            if d.covers(f.rule):
+                hit = d
+                break
+        if hit is None:
+            for d in file_level:
+                if d.covers(f.rule):
+                    hit = d
+                    break
+        if hit is None:
+            for start, end, d in ranges:
+                if start <= f.line and (end is None or f.line <= end) and d.covers(f.rule):
+                    hit = d
+                    break
+        if hit is None:
+            kept.append(f)
+        else:
+            hit.used.add(f.rule)
+    return kept
+
+
+def directive_findings(directives: list[Directive], path: str, enabled: frozenset,
+                       report_unused: bool, require_reason: bool) -> list[Finding]:
+    """Findings about the directives themselves: unused ones, unknown ids,
+    and (when required) missing reasons."""
+    from .rules import all_rules, closest
+
+    known = all_rules()
+    out = []
+    for d in directives:
+        if d.kind == "enable":
+            continue
+        if require_reason and not d.reason and NO_REASON_ID in enabled:
+            out.append(_meta_finding(NO_REASON_ID, d, path,
+                                     "This suppression gives no reason: add one after `--` "
+                                     "(the configuration requires it)."))
+        if not report_unused or UNUSED_ID not in enabled:
+            continue
+        unknown = sorted(i for i in (d.ids or ()) if i not in known)
+        if unknown:
+            hints = [h for u in unknown for h in closest(u, 1)]
+            hint = f" (did you mean {', '.join(hints)}?)" if hints else ""
+            out.append(_meta_finding(UNUSED_ID, d, path,
+                                     f"This suppression names unknown rule id(s) {', '.join(unknown)}{hint}."))
+            continue
+        if d.ids is None:
+            if not d.used:
+                out.append(_meta_finding(UNUSED_ID, d, path, "This suppression suppresses nothing: remove it."))
+            continue
+        idle = sorted(i for i in d.ids if i not in d.used and i in enabled)
+        if idle:
+            out.append(_meta_finding(UNUSED_ID, d, path,
+                                     f"This suppression of {', '.join(idle)} suppresses nothing: remove "
+                                     f"{'it' if len(idle) == len(d.ids) else 'those ids'}."))
+    return out
+
+
+def _meta_finding(rule: str, d: Directive, path: str, message: str) -> Finding:
+    from .rules import all_rules
+
+    meta = all_rules()[rule]
+    return Finding(rule=rule, severity=meta.severity, path=path, line=d.line, column=d.column,
+                   end_line=d.line, end_column=d.end_column, message=message)
+
+
+# ------------------------------------------------------------------ edits
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
+
+
+def disable_line_edit(text: str, language: str, line: int, rule: str) -> Edit:
+    """The edit that silences ``rule`` on ``line`` (1-based)."""
+    lines = _lines(text)
+    current = lines[line - 1] if 0 < line <= len(lines) else ""
+    if language == "py":
+        stripped = current.rstrip("\r")
+        m = PY_DIRECTIVE.search(stripped)
+        if m and m.group(1) == "ignore" and m.group(2) is not None:
+            ids = [p for p in re.split(r"[\s,]+", m.group(2)) if p]
+            if rule not in ids:
+                ids.append(rule)
+            start = m.start(2) + 1
+            return Edit(line, start, line, start + len(m.group(2)), ", ".join(ids))
+        col = len(stripped) + 1
+        return Edit(line, col, line, col, f"  # asynclint: ignore[{rule}]")
+    indent = re.match(r"[ \t]*", current).group(0)
+    newline = "\r\n" if current.endswith("\r") else "\n"
+    return Edit(line, 1, line, 1, f"{indent}// asynclint-disable-next-line {rule}{newline}")
+
+
+def disable_file_edit(text: str, language: str, rule: str) -> Edit:
+    lines = _lines(text)
+    newline = "\r\n" if lines and lines[0].endswith("\r") else "\n"
+    first = 1
+    if lines and lines[0].startswith("#!"):
+        first = 2
+    if language == "py":
+        # After a shebang and an encoding cookie, which must stay on top.
+        while first <= len(lines) and re.match(r"^#.*coding[:=]", lines[first - 1] or ""):
+            first += 1
+        return Edit(first, 1, first, 1, f"# asynclint: ignore-file[{rule}]{newline}")
+    return Edit(first, 1, first, 1, f"// asynclint-disable-file {rule}{newline}")
+
+

@@ -1,0 +1,97 @@
+"""Inline suppressions: every directive form, unused ones, required reasons."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from click.testing import CliRunner
+
+from asynclint.cli import main
+from asynclint.fixes import apply_edits
+from asynclint.suppress import disable_file_edit, disable_line_edit
+
+
+def scan_json(*args):
+    res = CliRunner().invoke(main, ["scan", "--format", "json", *args])
+    return res, json.loads(res.stdout) if res.stdout.strip().startswith("{") else None
+
+
+def lines_of(data, rule=None):
+    return [f["line"] for f in data["findings"] if rule is None or f["rule"] == rule]
+
+
+JS = textwrap.dedent("""\
+    try { a(); } catch (e) {}
+    // asynclint-disable-next-line empty-catch -- the probe may fail, that is fine
+    try { a(); } catch (e) {}
+    try { a(); } catch (e) {} // asynclint-disable-line empty-catch
+    try { a(); } catch (e) {} // asynclint-disable-line missing-await
+    /* asynclint-disable empty-catch */
+    try { a(); } catch (e) {}
+    try { a(); } catch (e) {}
+    /* asynclint-enable empty-catch */
+    try { a(); } catch (e) {}
+    // asynclint-disable-next-line
+    try { a(); } catch (e) {}
+""")
+
+
+def test_js_directives(in_tmp):
+    (in_tmp / "a.js").write_text(JS, encoding="utf-8")
+    res, data = scan_json("a.js")
+    assert lines_of(data) == [1, 5, 10]
+
+
+def test_js_file_directive(in_tmp):
+    (in_tmp / "a.ts").write_text("// asynclint-disable-file empty-catch\n" + JS, encoding="utf-8")
+    res, data = scan_json("a.ts")
+    assert data["findings"] == []
+    assert res.exit_code == 0
+
+
+def test_unused_suppressions_reported_on_request(in_tmp):
+    (in_tmp / "a.js").write_text(JS, encoding="utf-8")
+    _, data = scan_json("a.js")
+    assert "unused-suppression" not in {f["rule"] for f in data["findings"]}
+    _, data = scan_json("--report-unused-suppressions", "a.js")
+    assert lines_of(data, "unused-suppression") == [5]
+    (in_tmp / "b.js").write_text("const x = 1; // asynclint-disable-line empty-cach\n", encoding="utf-8")
+    _, data = scan_json("--report-unused-suppressions", "b.js")
+    (f,) = data["findings"]
+    assert f["rule"] == "unused-suppression" and "empty-catch" in f["message"]
+
+
+def test_reason_can_be_required(in_tmp):
+    (in_tmp / "asynclint.toml").write_text("require-suppression-reason = true\n")
+    (in_tmp / "a.js").write_text(JS, encoding="utf-8")
+    _, data = scan_json("a.js")
+    # Line 2 gives a reason; lines 4, 5, 6 and 11 do not.
+    assert lines_of(data, "suppression-without-reason") == [4, 5, 6, 11]
+
+
+def test_python_directives_are_parsed(in_tmp):
+    from asynclint.suppress import parse_directives
+
+    text = "x()  # asynclint: ignore[missing-await, dangling-task] -- legacy\n# asynclint: ignore-file[empty-catch]\ny()  # asynclint: ignore\n"
+    ds = parse_directives(text, "py")
+    assert [(d.kind, d.line, sorted(d.ids or []), d.reason) for d in ds] == [
+        ("line", 1, ["dangling-task", "missing-await"], "legacy"),
+        ("file", 2, ["empty-catch"], ""),
+        ("line", 3, [], ""),
+    ]
+
+
+def test_disable_edits_silence_the_finding(in_tmp):
+    src = "function f() {\n  try { a(); } catch (e) {}\n}\n"
+    (in_tmp / "a.js").write_text(apply_edits(src, [disable_line_edit(src, "js", 2, "empty-catch")]), encoding="utf-8")
+    assert scan_json("a.js")[1]["findings"] == []
+    assert "  // asynclint-disable-next-line empty-catch\n  try" in (in_tmp / "a.js").read_text()
+    (in_tmp / "b.js").write_text(apply_edits(src, [disable_file_edit(src, "js", "empty-catch")]), encoding="utf-8")
+    assert scan_json("b.js")[1]["findings"] == []
+    py = "x = 1  # asynclint: ignore[missing-await]\n"
+    assert apply_edits(py, [disable_line_edit(py, "py", 1, "dangling-task")]) == \
+        "x = 1  # asynclint: ignore[missing-await, dangling-task]\n"
+    py2 = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nx = 1\n"
+    assert apply_edits(py2, [disable_file_edit(py2, "py", "empty-catch")]).splitlines()[2] == \
+        "# asynclint: ignore-file[empty-catch]"
