@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -72,12 +73,20 @@ FORMAT_CHOICES = ["text", "json", "sarif", "github", "junit"]
               help="Report suppression comments that suppress nothing.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of cores; 1 lints in-process).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.asynclint_cache/).")
+@click.option("--changed-since", metavar="REF", default=None,
+              help="Lint only files changed since this git ref (committed, staged, unstaged or new).")
+@click.option("--shard", metavar="K/N", default=None,
+              help="Lint only the K-th of N stable slices of the file list (for CI matrices).")
 def scan(paths, fmt, output, config_file, select, extend_select, ignore, exclude, no_ignore, fail_on,
          fix, unsafe_fixes, diff, baseline_file, write_baseline_file, report_unused_suppressions,
-         statistics, quiet):
+         statistics, quiet, jobs, no_cache, changed_since, shard):
     """Lint PATHS (files or folders; default: the current folder)."""
+    from .cache import CACHE_DIR_NAME
     from .config import ConfigResolver, Overrides
-    from .engine import lint_paths
+    from .engine import ScanOptions, lint_paths
     from .findings import Severity
 
     try:
@@ -102,10 +111,23 @@ def scan(paths, fmt, output, config_file, select, extend_select, ignore, exclude
     if unsafe_fixes and not (fix or diff):
         raise UsageErrorExit2("--unsafe-fixes goes with --fix or --diff")
 
+    options = ScanOptions(jobs=jobs or os.cpu_count() or 1)
+    if shard is not None:
+        options.shard = _parse_shard(shard)
+    if not no_cache:
+        options.cache_dir = os.path.join(os.path.dirname(root.source) if root.source else os.getcwd(),
+                                         CACHE_DIR_NAME)
+    if changed_since is not None:
+        options.only = _changed_files(changed_since)
+    progress = _Progress() if sys.stderr.isatty() and not os.environ.get("CI") else None
+    options.on_total = progress.set_total if progress is not None else None
     try:
-        result = lint_paths(list(paths) or ["."], resolver)
+        result = lint_paths(list(paths) or ["."], resolver, on_file=progress, options=options)
     except ConfigError as exc:  # a config file met while walking the tree
         raise UsageErrorExit2(str(exc)) from None
+    finally:
+        if progress is not None:
+            progress.close()
     for notice in result.notices:
         click.echo(f"asynclint: {notice}", err=True)
 
@@ -131,6 +153,71 @@ def scan(paths, fmt, output, config_file, select, extend_select, ignore, exclude
 
     _report(result, fmt, output, quiet, statistics)
     sys.exit(1 if root.fails(result.findings) else 0)
+
+
+def _parse_shard(text: str) -> tuple[int, int]:
+    try:
+        k, n = (int(p) for p in text.split("/"))
+    except ValueError:
+        raise UsageErrorExit2(f"--shard: expected K/N such as 2/4, got '{text}'") from None
+    if not (n >= 1 and 1 <= k <= n):
+        raise UsageErrorExit2(f"--shard: K must be between 1 and N (got {k}/{n})")
+    return k, n
+
+
+def _changed_files(ref: str) -> set:
+    """Absolute paths of files that differ from ``ref`` (committed since,
+    staged, unstaged) plus untracked files that git does not ignore."""
+    import subprocess
+
+    def git(*args) -> list[str]:
+        try:
+            out = subprocess.run(["git", *args], capture_output=True, text=True, check=True)
+        except FileNotFoundError:
+            raise UsageErrorExit2("--changed-since needs git, which is not installed") from None
+        except subprocess.CalledProcessError as exc:
+            raise UsageErrorExit2(f"--changed-since {ref}: git says: {exc.stderr.strip()}") from None
+        return [line for line in out.stdout.splitlines() if line]
+
+    top = git("rev-parse", "--show-toplevel")[0]
+    # diff prints paths relative to the top of the repository, ls-files relative to here.
+    changed = {os.path.abspath(os.path.join(top, n)) for n in git("diff", "--name-only", "--no-renames", ref)}
+    changed |= {os.path.abspath(n) for n in git("ls-files", "--others", "--exclude-standard")}
+    return changed
+
+
+class _Progress:
+    """A one-line progress report on stderr, for terminals only, shown once a
+    scan has run for about two seconds."""
+
+    def __init__(self):
+        import time
+
+        self.time = time.monotonic
+        self.start = self.time()
+        self.done = 0
+        self.total = 0
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, _result) -> None:
+        self.done += 1
+        now = self.time()
+        if now - self.start < 2.0 or now - self.last < 0.1:
+            return
+        self.last = now
+        self.shown = True
+        rate = self.done / (now - self.start)
+        sys.stderr.write(f"\r\x1b[2Kasynclint: {self.done}/{self.total} files ({rate:.0f} files/s)")
+        sys.stderr.flush()
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
 
 
 def _read_text(path: str) -> str:

@@ -28,7 +28,7 @@ class ConfigError(Exception):
     """Bad input to asynclint itself: reported with exit code 2."""
 
 
-DEFAULT_MAX_FILE_SIZE = 8_000_000
+DEFAULT_MAX_FILE_SIZE = 10_000_000
 CONFIG_FILE_NAMES = ("asynclint.toml", ".asynclint.toml", "pyproject.toml", "package.json")
 MAX_CONFIG_BYTES = 1_000_000
 
@@ -125,12 +125,20 @@ class Config:
 
     def fingerprint(self) -> str:
         """A stable digest of everything that changes what a file's lint gives."""
+        cached = self.__dict__.get("_fingerprint")
+        if cached is None:
+            cached = self.__dict__["_fingerprint"] = self._compute_fingerprint()
+        return cached
+
+    def _compute_fingerprint(self) -> str:
         parts = {
             "enabled": sorted(self._enabled),
             "severity": {k: v.value for k, v in sorted(self.severity.items())},
             "options": self.rule_options,
             "pfi": [(sorted(ids), [str(p) for p in spec.patterns]) for spec, ids in self.per_file_ignores],
             "reason": self.require_reason,
+            "unused": self.report_unused_suppressions,
+            "max": self.max_file_size,
         }
         return json.dumps(parts, sort_keys=True, default=str)
 
@@ -327,6 +335,7 @@ class Overrides:
     def apply(self, cfg: Config) -> Config:
         cfg = replace(cfg)
         cfg.__dict__.pop("_enabled", None)
+        cfg.__dict__.pop("_fingerprint", None)
         if self.select is not None:  # the command line's choice beats the file's
             cfg.select = set(self.select)
             cfg.extend_select = set()

@@ -165,37 +165,195 @@ def resolve_conditions(results: Iterable[FileResult], index: ProjectIndex) -> li
     return out
 
 
+@dataclass
+class ScanOptions:
+    jobs: int = 1  # worker processes; 1 lints in this process
+    cache_dir: Optional[str] = None  # None: no cache
+    shard: Optional[tuple[int, int]] = None  # (k, n), 1-based k
+    only: Optional[set] = None  # absolute paths: lint just these (--changed-since)
+    on_total: Optional[Callable[[int], None]] = None  # told how many files will be linted
+
+
+def _shard_of(display: str, n: int) -> int:
+    import hashlib
+
+    digest = hashlib.blake2b(display.replace(os.sep, "/").encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % n
+
+
+def _lint_task(resolver, path: str, display: str, explicit: bool, known_hash: Optional[str]):
+    """Read and lint one file. Returns (FileResult or None, notice, digest)."""
+    import hashlib
+
+    cfg = resolver.for_path(path)
+    if not explicit and cfg.is_excluded(path):
+        return None, None, None
+    source, problem = read_source(path, cfg.max_file_size)
+    if source is None:
+        return None, f"{display}: {problem}", None
+    from .cache import content_hash
+
+    digest = content_hash(source)
+    if known_hash is not None and digest == known_hash:
+        return "unchanged", None, digest
+    try:
+        res = lint_source(path, source, cfg, display)
+    except RecursionError:
+        return None, f"{display}: nesting too deep to analyse, skipped", digest
+    except MemoryError:
+        return None, f"{display}: out of memory while linting, skipped", digest
+    except Exception as exc:  # a bug in asynclint must not stop the scan
+        return None, (f"{display}: internal error while linting ({type(exc).__name__}: {exc}); "
+                      "skipped — please report it"), digest
+    return res, None, digest
+
+
+_WORKER_RESOLVER = None
+
+
+def _worker_init(resolver) -> None:
+    global _WORKER_RESOLVER
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _WORKER_RESOLVER = resolver
+
+
+def _worker_batch(tasks):
+    return [_lint_task(_WORKER_RESOLVER, *t) for t in tasks]
+
+
+def _run_pool(resolver, tasks, jobs, deliver, notices) -> None:
+    """Lint ``tasks`` in ``jobs`` processes. A worker that dies (killed, out
+    of memory) does not sink the scan: its batch is retried file by file and
+    the file that kills a worker is reported and skipped."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    batch_size = max(1, min(64, len(tasks) // (jobs * 8) or 1))
+    pending = [tasks[i : i + batch_size] for i in range(0, len(tasks), batch_size)]
+    while pending:
+        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init, initargs=(resolver,)) as pool:
+            futures = [(batch, pool.submit(_worker_batch, batch)) for batch in pending]
+            pending = []
+            broken = False
+            for batch, fut in futures:
+                try:
+                    outputs = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if len(batch) == 1:
+                        notices.append(f"{batch[0][1]}: the worker linting this file died "
+                                       "(killed or out of memory); skipped")
+                    else:
+                        pending.extend([t] for t in batch)
+                    continue
+                for task, output in zip(batch, outputs):
+                    deliver(task, output)
+            if broken:
+                pool.shutdown(wait=False, cancel_futures=True)
+
+
 def lint_paths(paths: list[str], config: Config | ConfigResolver,
-               on_file: Callable[[FileResult], None] | None = None) -> ScanResult:
-    """Discover, read and lint every file under ``paths``; resolve cross-file
-    findings against the project index built from the same run."""
+               on_file: Callable[[FileResult], None] | None = None,
+               options: ScanOptions | None = None) -> ScanResult:
+    """Discover, read and lint every file under ``paths`` (in parallel, with
+    the cache, when ``options`` say so); resolve cross-file findings against
+    the project index built from the same run."""
+    options = options or ScanOptions()
     resolver = config if isinstance(config, ConfigResolver) else _FixedResolver(config)
     root = resolver.root()
     found = discover(paths, excludes=root.exclude, use_gitignore=root.use_ignore_files,
                      languages=root.languages)
     notices = list(found.notices)
+    items = found.files
+    if options.only is not None:
+        items = [i for i in items if i.path in options.only]
+    if options.shard is not None:
+        k, n = options.shard
+        items = [i for i in items if _shard_of(i.display, n) == k - 1]
+
+    if options.on_total is not None:
+        options.on_total(len(items))
+    cache = None
+    if options.cache_dir is not None:
+        from .cache import ResultCache
+
+        cache = ResultCache(options.cache_dir)
+
     results: list[FileResult] = []
     index = ProjectIndex(root)
-    for item in found.files:
-        cfg = resolver.for_path(item.path)
-        if not item.explicit and cfg.is_excluded(item.path):
-            continue
-        source, problem = read_source(item.path, cfg.max_file_size)
-        if source is None:
-            notices.append(f"{item.display}: {problem}")
-            continue
-        try:
-            res = lint_source(item.path, source, cfg, item.display)
-        except RecursionError:
-            notices.append(f"{item.display}: nesting too deep to analyse, skipped")
-            continue
+    tasks = []
+    meta: dict[str, tuple] = {}  # path -> (config fingerprint, size, mtime_ns)
+
+    def accept(res: FileResult) -> None:
         if not res.linted:
-            continue
+            return
         results.append(res)
         if res.exports is not None:
-            index.add(item.path, res.exports)
+            index.add(res.path, res.exports)
         if on_file is not None:
             on_file(res)
+
+    for item in items:
+        known = None
+        if cache is not None:
+            cfg = resolver.for_path(item.path)
+            if not item.explicit and cfg.is_excluded(item.path):
+                continue
+            try:
+                st = os.stat(item.path)
+            except OSError as exc:
+                notices.append(f"{item.display}: cannot read file ({exc.strerror or exc}), skipped")
+                continue
+            fp = cfg.fingerprint()
+            meta[item.path] = (fp, st.st_size, st.st_mtime_ns)
+            entry = cache.get(item.path, fp, st.st_size, st.st_mtime_ns)
+            if entry is not None:
+                res = cache.result_from(entry, item.display)
+                if res is not None:
+                    res.path = item.path
+                    accept(res)
+                    continue
+            known = cache.known_hash(item.path, fp)
+        tasks.append((item.path, item.display, item.explicit, known))
+
+    def deliver(task, output) -> None:
+        path, display = task[0], task[1]
+        res, notice, digest = output
+        if notice:
+            notices.append(notice)
+        if res == "unchanged":
+            fp, size, mtime = meta[path]
+            cache.touch(path, fp, size, mtime)
+            cached = cache.result_from(cache.get(path, fp, size, mtime), display)
+            if cached is not None:
+                cached.path = path
+                accept(cached)
+                return
+            res, notice, digest = _lint_task(resolver, path, display, task[2], None)
+            if notice:
+                notices.append(notice)
+        if res is None or res == "unchanged":
+            return
+        if cache is not None and digest is not None and path in meta:
+            fp, size, mtime = meta[path]
+            cache.put(path, fp, size, mtime, digest, res)
+        accept(res)
+
+    jobs = max(1, options.jobs)
+    if jobs > 1 and len(tasks) >= 2 * jobs and len(tasks) > 16:
+        _run_pool(resolver, tasks, jobs, deliver, notices)
+    else:
+        for task in tasks:
+            deliver(task, _lint_task(resolver, *task))
+    if cache is not None:
+        cache.save()
+
+    results.sort(key=lambda r: r.display)
     findings = resolve_conditions(results, index)
     findings.sort(key=Finding.sort_key)
     return ScanResult(

@@ -103,7 +103,7 @@ class ExportInfo:
         }
 
 
-_FACT_QUERY = """
+FACT_QUERY = """
 (import_statement) @import
 (variable_declarator name: (_) @name value: (_) @value)
 (function_declaration name: (identifier) @fname) @fdecl
@@ -122,11 +122,15 @@ _FACT_QUERY = """
 
 @functools.lru_cache(maxsize=None)
 def _fact_query(dialect: str) -> Query:
-    return Query(ts_parse.language(dialect), _FACT_QUERY)
+    return Query(ts_parse.language(dialect), FACT_QUERY)
 
 
 class JsFile:
-    def __init__(self, path: str, source: bytes, dialect: str, tree=None, display_path: str | None = None):
+    def __init__(self, path: str, source: bytes, dialect: str, tree=None, display_path: str | None = None,
+                 fact_matches: list | None = None):
+        """``fact_matches``: the matches of FACT_QUERY's patterns when the
+        caller ran them as part of its own query pass (the rule runner does,
+        so a file is traversed once); otherwise they are computed here."""
         self.path = path  # absolute path (for resolution), may be virtual
         self.display_path = display_path or path
         self.source = source
@@ -143,7 +147,10 @@ class JsFile:
         self._exports_nodes: list = []  # (left, right) of module.exports / exports.x
         self._export_stmts: list[Node] = []
         self._handler_cache: dict[int, Optional[str]] = {}
-        self._collect_facts()
+        self.options: dict = {}
+        if fact_matches is None:
+            fact_matches = QueryCursor(_fact_query(self.dialect)).matches(self.root)
+        self._collect_facts(fact_matches)
 
     # ------------------------------------------------------------------ text
     def text(self, node: Node) -> str:
@@ -190,8 +197,7 @@ class JsFile:
         )
 
     # ------------------------------------------------------------ bindings
-    def _collect_facts(self) -> None:
-        matches = QueryCursor(_fact_query(self.dialect)).matches(self.root)
+    def _collect_facts(self, matches) -> None:
         for _, caps in matches:
             if "import" in caps:
                 self._add_import(caps["import"][0])
