@@ -105,7 +105,10 @@ class ExportInfo:
 
 FACT_QUERY = """
 (import_statement) @import
-(variable_declarator name: (_) @name value: (_) @value)
+(variable_declarator
+  name: [(identifier) (object_pattern)] @name
+  value: [(call_expression) (member_expression) (identifier) (arrow_function) (function_expression)
+          (generator_function) (subscript_expression) (parenthesized_expression)] @value)
 (function_declaration name: (identifier) @fname) @fdecl
 (generator_function_declaration name: (identifier) @fname) @fdecl
 (assignment_expression
@@ -142,8 +145,6 @@ class JsFile:
         self.promise_names: set[str] = set()  # locals known to return promises
         self.promisified: dict[str, Optional[Ref]] = {}  # local -> what was promisified
         self.functions: dict[str, list[Node]] = {}  # name -> function nodes
-        self.const_values: dict[str, Node] = {}  # const name -> initializer
-        self.reassigned: set[str] = set()
         self._exports_nodes: list = []  # (left, right) of module.exports / exports.x
         self._export_stmts: list[Node] = []
         self._handler_cache: dict[int, Optional[str]] = {}
@@ -282,16 +283,10 @@ class JsFile:
                         self.bindings[self.text(alias)] = base.child(imported)
 
     def _add_declarator(self, name: Node, value: Node) -> None:
-        decl = name.parent.parent if name.parent is not None else None
-        is_const = decl is not None and decl.type == "lexical_declaration" and decl.child(0) is not None and decl.child(0).type == "const"
         if name.type == "identifier":
             local = self.text(name)
             if value.type in ("arrow_function", "function_expression", "function", "generator_function"):
                 self.functions.setdefault(local, []).append(value)
-                return
-            if is_const:
-                self.const_values[local] = value
-            if value.type == "await_expression":
                 return
             promisified = self._promisify_target(value)
             if promisified is not False:
@@ -406,6 +401,31 @@ class JsFile:
             prop = fn.child_by_field_name("property")
             return self.text(prop) if prop is not None else None
         return None
+
+    # ---------------------------------------------------------- references
+    def references(self, name: str, scope: Node, after_byte: int = 0) -> list[Node]:
+        """Identifier nodes spelled ``name`` inside ``scope`` (starting at
+        ``after_byte``), found by searching the text, not walking the tree."""
+        import re
+
+        out = []
+        start = max(scope.start_byte, after_byte)
+        pattern = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
+        for m in pattern.finditer(self.source, start, scope.end_byte):
+            node = self.root.named_descendant_for_byte_range(m.start(), m.end())
+            if node is not None and node.type in ("identifier", "shorthand_property_identifier") \
+                    and node.start_byte == m.start() and node.end_byte == m.end():
+                out.append(node)
+        return out
+
+    @functools.cached_property
+    def const_values(self) -> dict:
+        """``const`` name → initializer node, for every const in the file
+        (computed on first use: few rules need it)."""
+        out: dict[str, Node] = {}
+        for _, caps in QueryCursor(_const_query(self.dialect)).matches(self.root):
+            out.setdefault(self.text(caps["name"][0]), caps["value"][0])
+        return out
 
     # ----------------------------------------------------------- functions
     @staticmethod
@@ -748,6 +768,12 @@ class JsFile:
 
 
 _LOCAL_CALL_QUERY = "(call_expression function: (identifier)) @call"
+_CONST_QUERY = '''(lexical_declaration "const" (variable_declarator name: (identifier) @name value: (_) @value))'''
+
+
+@functools.lru_cache(maxsize=None)
+def _const_query(dialect: str) -> Query:
+    return Query(ts_parse.language(dialect), _CONST_QUERY)
 
 
 @functools.lru_cache(maxsize=None)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 
 from ...findings import Condition, Fix, FixSafety
-from ...javascript.context import FUNCTION_TYPES, iter_descendants
 from ..base import JsRule
 from . import META
 
@@ -62,6 +61,7 @@ class Check(JsRule):
     def __init__(self, ctx):
         super().__init__(ctx)
         self._class_async: dict[int, dict] = {}
+        self._known_cache: dict[bytes, object] = {}
 
     # ------------------------------------------------------------ matching
     def on_match(self, caps):
@@ -111,10 +111,8 @@ class Check(JsRule):
 
     # ------------------------------------------------------ the three cases
     def _dropped(self, call):
-        if not self._in_async_or_module(call):
-            return
         known = self.known_async(call)
-        if known is None:
+        if known is None or not self._in_async_or_module(call):
             return
         label, why, condition = known
         fn = self.ctx.enclosing_function(call)
@@ -134,10 +132,8 @@ class Check(JsRule):
         )
 
     def _value_use(self, call, how: str):
-        if not self._in_async_or_module(call):
-            return
         known = self.known_async(call)
-        if known is None:
+        if known is None or not self._in_async_or_module(call):
             return
         label, why, condition = known
         self.report(
@@ -148,22 +144,14 @@ class Check(JsRule):
         )
 
     def _stored(self, var, call):
-        if not self._in_async_or_module(call):
-            return
         known = self.known_async(call)
-        if known is None:
+        if known is None or not self._in_async_or_module(call):
             return
         label, why, condition = known
         name = self.ctx.text(var)
         scope = self.ctx.enclosing_function(call) or self.ctx.root
         uses, bad = 0, None
-        for node in iter_descendants(scope):
-            if node.type not in ("identifier", "shorthand_property_identifier") or self.ctx.text(node) != name:
-                continue
-            if node.start_byte <= var.start_byte < node.end_byte:
-                continue  # the declaration itself
-            if node.start_byte < call.start_byte:
-                continue
+        for node in self.ctx.references(name, scope, after_byte=call.end_byte):
             uses += 1
             verdict = self._use_kind(node)
             if verdict is None:
@@ -230,11 +218,22 @@ class Check(JsRule):
         return fn is None or self.ctx.is_async(fn)
 
     def known_async(self, call):
-        """(label, why, condition) when ``call`` is known to return a promise."""
-        ctx = self.ctx
+        """(label, why, condition) when ``call`` is known to return a promise.
+        Answers are cached per callee text (``path.join`` resolves the same
+        way everywhere in a file), except for ``this.x()``."""
         callee = call.child_by_field_name("function")
         if callee is None:
             return None
+        key = self.ctx.source[callee.start_byte:callee.end_byte]
+        if key.startswith(b"this."):
+            return self._known_async(call, callee)
+        cache = self._known_cache
+        if key not in cache:
+            cache[key] = self._known_async(call, callee)
+        return cache[key]
+
+    def _known_async(self, call, callee):
+        ctx = self.ctx
         if callee.type == "identifier":
             name = ctx.text(callee)
             label = f"{name}()"
