@@ -46,16 +46,21 @@ class Check(JsRule):
             return
         body = handler.child_by_field_name("body")
         if body is not None and body.type == "statement_block" and self._is_empty(body):
-            where = "`.catch()`" if method == "catch" else "the rejection handler of `.then()`"
+            where = "passed to `.catch()`" if method == "catch" else "passed as the second argument of `.then()`"
             self.report(
                 handler,
-                f"Empty rejection handler in {where}: the error is swallowed. "
+                f"Empty rejection handler {where}: the error is swallowed. "
                 "Log or handle it, or explain in a comment why it is safe to ignore.",
             )
 
     def _is_empty(self, block) -> bool:
         allow_comment = self.ctx.options.get("empty-catch", {}).get("allow-comment", True)
+        # The TypeScript grammar attaches a comment that follows `}` on the
+        # same line to the block: only what precedes the closing brace counts.
+        close = next((c for c in reversed(block.children) if c.type == "}"), None)
         for child in block.named_children:
+            if close is not None and child.start_byte >= close.end_byte:
+                continue
             if child.type != "comment":
                 return False
             if allow_comment and not PLACEHOLDER_COMMENT.match(self._comment_text(child)):
