@@ -10,6 +10,7 @@ the whole tree in Python.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 from dataclasses import dataclass
@@ -120,6 +121,8 @@ FACT_QUERY = """
           (#eq? @m "module") (#eq? @e "exports")) @exp_left
   right: (_) @exp_right)
 (export_statement) @export
+[(function_declaration) (function_expression) (arrow_function) (method_definition)
+ (generator_function_declaration) (generator_function)] @fn
 """
 
 
@@ -148,6 +151,8 @@ class JsFile:
         self._exports_nodes: list = []  # (left, right) of module.exports / exports.x
         self._export_stmts: list[Node] = []
         self._handler_cache: dict[int, Optional[str]] = {}
+        self._fn_nodes: list[Node] = []
+        self._fn_index = None
         self.options: dict = {}
         if fact_matches is None:
             fact_matches = QueryCursor(_fact_query(self.dialect)).matches(self.root)
@@ -210,6 +215,8 @@ class JsFile:
                 self._exports_nodes.append((caps["exp_left"][0], caps["exp_right"][0]))
             elif "export" in caps:
                 self._export_stmts.append(caps["export"][0])
+            elif "fn" in caps:
+                self._fn_nodes.append(caps["fn"][0])
         # Names declared both async and not are ambiguous: trust neither.
         for name, fns in self.functions.items():
             if fns and all(self.is_async(f) for f in fns):
@@ -428,13 +435,33 @@ class JsFile:
         return out
 
     # ----------------------------------------------------------- functions
-    @staticmethod
-    def enclosing_function(node: Node) -> Optional[Node]:
-        cur = node.parent
-        while cur is not None:
-            if cur.type in FUNCTION_TYPES:
-                return cur
-            cur = cur.parent
+    def _build_fn_index(self):
+        """Functions sorted by start, each with the index of the function that
+        encloses it: the innermost function around any node is then a binary
+        search plus a short walk up *function* nesting, not up the whole
+        syntax tree (which is thousands of levels deep in some bundles)."""
+        fns = sorted(self._fn_nodes, key=lambda n: (n.start_byte, -n.end_byte))
+        starts = [f.start_byte for f in fns]
+        ends = [f.end_byte for f in fns]
+        parents = [-1] * len(fns)
+        stack: list[int] = []
+        for i in range(len(fns)):
+            while stack and ends[stack[-1]] < ends[i]:
+                stack.pop()
+            parents[i] = stack[-1] if stack else -1
+            stack.append(i)
+        self._fn_index = (fns, starts, ends, parents)
+        return self._fn_index
+
+    def enclosing_function(self, node: Node) -> Optional[Node]:
+        """The innermost function strictly around ``node`` (None at top level)."""
+        fns, starts, ends, parents = self._fn_index or self._build_fn_index()
+        s, e = node.start_byte, node.end_byte
+        i = bisect.bisect_right(starts, s) - 1
+        while i >= 0:
+            if ends[i] >= e and not (starts[i] == s and ends[i] == e):
+                return fns[i]
+            i = parents[i]
         return None
 
     @staticmethod
@@ -483,7 +510,7 @@ class JsFile:
     def in_loop(self, node: Node, stop: Node | None = None) -> bool:
         """Is ``node`` inside a loop body, not crossing a function boundary?"""
         cur = node.parent
-        while cur is not None and cur is not stop:
+        while cur is not None and cur != stop:
             if cur.type in FUNCTION_TYPES:
                 return False
             if cur.type in LOOP_TYPES:
@@ -559,7 +586,7 @@ class JsFile:
             return "createServer() callback"
         if method in ROUTE_METHODS and obj is not None:
             first = args[0] if args else None
-            if first is fn:
+            if first == fn:
                 return f"{self.text(obj)}.{method}() middleware" if method == "use" and self._looks_like_app(obj) else None
             if first is not None and (first.type in STRING_TYPES or first.type in ("regex", "array")):
                 if method == "use" or self._looks_like_app(obj) or obj.type == "call_expression":
@@ -571,9 +598,9 @@ class JsFile:
             return None
         if method in ("on", "addListener", "once") and args:
             event = self._string_value(args[0])
-            if event == "request" and fn is not args[0]:
+            if event == "request" and fn != args[0]:
                 return f"'{event}' event handler"
-            if event in ("connection", "message", "stream") and fn is not args[0]:
+            if event in ("connection", "message", "stream") and fn != args[0]:
                 if event == "message" and obj is not None and self.text(obj) == "process":
                     return None
                 if event == "message" and not self._in_connection_handler(call):
