@@ -258,6 +258,10 @@ class JsFile:
 
     def _add_import(self, stmt: Node) -> None:
         source = stmt.child_by_field_name("source")
+        if source is None:  # TS: import cp = require('child_process')
+            for clause in stmt.named_children:
+                if clause.type == "import_require_clause":
+                    source = clause.child_by_field_name("source")
         spec = self._string_value(source)
         if spec is None:
             return
