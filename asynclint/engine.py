@@ -188,6 +188,8 @@ def _lint_task(resolver, path: str, display: str, explicit: bool, known_hash: Op
     cfg = resolver.for_path(path)
     if not explicit and cfg.is_excluded(path):
         return None, None, None
+    if _FAULT is not None and os.path.basename(path) == _FAULT[1]:
+        _inject_fault(_FAULT[0])
     source, problem = read_source(path, cfg.max_file_size)
     if source is None:
         return None, f"{display}: {problem}", None
@@ -210,6 +212,18 @@ def _lint_task(resolver, path: str, display: str, explicit: bool, known_hash: Op
 
 _WORKER_RESOLVER = None
 
+# Fault injection for the robustness tests only: ASYNCLINT_FAULT_INJECT="kill:name.js"
+# makes the process linting name.js die, as a worker killed by the OOM killer would.
+_FAULT = tuple(os.environ["ASYNCLINT_FAULT_INJECT"].split(":", 1)) if ":" in os.environ.get(
+    "ASYNCLINT_FAULT_INJECT", "") else None
+
+
+def _inject_fault(kind: str) -> None:
+    if kind == "kill" and _WORKER_RESOLVER is not None:  # only ever inside a worker
+        os._exit(137)
+    if kind == "raise":
+        raise RuntimeError("injected fault")
+
 
 def _worker_init(resolver) -> None:
     global _WORKER_RESOLVER
@@ -225,36 +239,65 @@ def _worker_batch(tasks):
 
 def _run_pool(resolver, tasks, jobs, deliver, notices) -> None:
     """Lint ``tasks`` in ``jobs`` processes. A worker that dies (killed, out
-    of memory) does not sink the scan: its batch is retried file by file and
-    the file that kills a worker is reported and skipped."""
+    of memory) does not sink the scan: the batches that were in flight are
+    retried one file per fresh process, and the file that kills its process
+    again is reported and skipped. At most ``2 * jobs`` batches are in flight,
+    so a death costs little rework."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     ctx = multiprocessing.get_context(method)
-    batch_size = max(1, min(64, len(tasks) // (jobs * 8) or 1))
-    pending = [tasks[i : i + batch_size] for i in range(0, len(tasks), batch_size)]
-    while pending:
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init, initargs=(resolver,)) as pool:
-            futures = [(batch, pool.submit(_worker_batch, batch)) for batch in pending]
-            pending = []
-            broken = False
-            for batch, fut in futures:
-                try:
-                    outputs = fut.result()
-                except BrokenProcessPool:
-                    broken = True
-                    if len(batch) == 1:
-                        notices.append(f"{batch[0][1]}: the worker linting this file died "
-                                       "(killed or out of memory); skipped")
-                    else:
-                        pending.extend([t] for t in batch)
-                    continue
-                for task, output in zip(batch, outputs):
-                    deliver(task, output)
-            if broken:
-                pool.shutdown(wait=False, cancel_futures=True)
+    batch_size = max(1, min(32, len(tasks) // (jobs * 16) or 1))
+    queue = deque(tasks[i : i + batch_size] for i in range(0, len(tasks), batch_size))
+    suspects: list = []
+
+    def new_pool(workers):
+        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(resolver,))
+
+    while queue:
+        pool = new_pool(jobs)
+        inflight: dict = {}
+        broken = False
+        try:
+            while queue or inflight:
+                while queue and len(inflight) < 2 * jobs and not broken:
+                    batch = queue.popleft()
+                    inflight[pool.submit(_worker_batch, batch)] = batch
+                if not inflight:
+                    break
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    batch = inflight.pop(fut)
+                    try:
+                        outputs = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        suspects.extend(batch)
+                        continue
+                    for task, output in zip(batch, outputs):
+                        deliver(task, output)
+                if broken:
+                    for batch in inflight.values():
+                        suspects.extend(batch)
+                    inflight.clear()
+                    break
+        finally:
+            pool.shutdown(wait=not broken, cancel_futures=True)
+        # Each file that was in flight when a worker died, alone in a fresh process.
+        for task in suspects:
+            solo = new_pool(1)
+            try:
+                (output,) = solo.submit(_worker_batch, [task]).result()
+            except BrokenProcessPool:
+                notices.append(f"{task[1]}: the process linting this file died (killed or out of memory); skipped")
+                solo.shutdown(wait=False, cancel_futures=True)
+                continue
+            solo.shutdown(wait=True)
+            deliver(task, output)
+        suspects.clear()
 
 
 def lint_paths(paths: list[str], config: Config | ConfigResolver,
