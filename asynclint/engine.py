@@ -18,6 +18,12 @@ from .findings import Finding
 BINARY_SNIFF = 8192
 
 
+def ts_parse_depth() -> int:
+    from .javascript.parse import MAX_QUERY_DEPTH
+
+    return MAX_QUERY_DEPTH
+
+
 @dataclass
 class FileResult:
     path: str
@@ -76,6 +82,9 @@ def lint_source(path: str, source: bytes, config: Config, display: str | None = 
         result.findings = findings
         result.exports = exports.to_json()
         result.syntax_errors = ctx.root.has_error
+        if ctx.too_deep:
+            result.notice = (f"{display}: nested more than {ts_parse_depth()} levels deep; "
+                             "the code below that depth was not checked")
     elif lang == "py":
         try:
             from .python.runner import lint_py
@@ -369,6 +378,8 @@ def lint_paths(paths: list[str], config: Config | ConfigResolver,
         res, notice, digest = output
         if notice:
             notices.append(notice)
+        if isinstance(res, FileResult) and res.notice:
+            notices.append(res.notice)
         if res == "unchanged":
             fp, size, mtime = meta[path]
             cache.touch(path, fp, size, mtime)

@@ -16,10 +16,11 @@ import os
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node, Query
 
 from ..findings import Condition, Edit, Finding, Fix
 from . import parse as ts_parse
+from .parse import cursor as ts_cursor
 from .resolve import resolve_module
 
 FUNCTION_TYPES = frozenset(
@@ -154,8 +155,9 @@ class JsFile:
         self._fn_nodes: list[Node] = []
         self._fn_index = None
         self.options: dict = {}
+        self.too_deep = False  # set by the runner when nesting passes the query depth limit
         if fact_matches is None:
-            fact_matches = QueryCursor(_fact_query(self.dialect)).matches(self.root)
+            fact_matches = ts_cursor(_fact_query(self.dialect)).matches(self.root)
         self._collect_facts(fact_matches)
 
     # ------------------------------------------------------------------ text
@@ -434,7 +436,7 @@ class JsFile:
         """``const`` name → initializer node, for every const in the file
         (computed on first use: few rules need it)."""
         out: dict[str, Node] = {}
-        for _, caps in QueryCursor(_const_query(self.dialect)).matches(self.root):
+        for _, caps in ts_cursor(_const_query(self.dialect)).matches(self.root):
             out.setdefault(self.text(caps["name"][0]), caps["value"][0])
         return out
 
@@ -664,7 +666,7 @@ class JsFile:
     def _local_calls(self) -> list[tuple[Node, str]]:
         q = _local_call_query(self.dialect)
         out = []
-        for node in QueryCursor(q).captures(self.root).get("call", []):
+        for node in ts_cursor(q).captures(self.root).get("call", []):
             fn = node.child_by_field_name("function")
             name = self.text(fn)
             if name in self.functions:

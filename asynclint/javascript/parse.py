@@ -49,3 +49,34 @@ def parser(dialect: str) -> Parser:
 
 def parse(source: bytes, dialect: str):
     return parser(dialect).parse(source)
+
+
+# Tree-sitter's query cursor keeps an in-progress state per nesting level, so
+# a query over pathologically deep code (100,000 nested calls) is quadratic.
+# No real code nests anywhere near this deep; matches are not started below it.
+MAX_QUERY_DEPTH = 1500
+
+
+def cursor(query):
+    """A QueryCursor that does not start matches deeper than MAX_QUERY_DEPTH."""
+    from tree_sitter import QueryCursor
+
+    c = QueryCursor(query)
+    c.set_max_start_depth(MAX_QUERY_DEPTH)
+    return c
+
+
+def deeper_than(root, limit: int = MAX_QUERY_DEPTH) -> bool:
+    """Cheap probe: is the tree nested deeper than ``limit`` at a quarter, half
+    or three quarters of the file? (Pathological nesting spans the middle.)
+    Walks down with a tree cursor: ``Node.parent`` is itself O(depth)."""
+    size = root.end_byte
+    for frac in (0.25, 0.5, 0.75):
+        offset = int(size * frac)
+        cur = root.walk()
+        depth = 0
+        while depth <= limit and cur.goto_first_child_for_byte(offset) is not None:
+            depth += 1
+        if depth > limit:
+            return True
+    return False

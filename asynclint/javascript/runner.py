@@ -13,10 +13,11 @@ from __future__ import annotations
 import bisect
 import functools
 
-from tree_sitter import Query, QueryCursor
+from tree_sitter import Query
 
 from ..rules import js_rules
 from . import parse as ts_parse
+from .parse import cursor as ts_cursor
 from .context import FACT_QUERY, JsFile
 
 
@@ -43,7 +44,7 @@ def lint_js(path: str, source: bytes, dialect: str, enabled: frozenset | None = 
     tree = ts_parse.parse(source, dialect)
     query, starts, owners = combined_query(dialect)
     facts, rule_matches = [], []
-    for match in QueryCursor(query).matches(tree.root_node):
+    for match in ts_cursor(query).matches(tree.root_node):
         owner = owners[bisect.bisect_right(starts, match[0]) - 1]
         if owner is None:
             facts.append(match)
@@ -51,6 +52,7 @@ def lint_js(path: str, source: bytes, dialect: str, enabled: frozenset | None = 
             rule_matches.append((owner, match[1]))
     ctx = JsFile(path, source, dialect, tree=tree, display_path=display_path, fact_matches=facts)
     ctx.options = options or {}
+    ctx.too_deep = ts_parse.deeper_than(tree.root_node)
     instances = {}
     for owner, caps in rule_matches:
         rule = instances.get(owner)

@@ -38,11 +38,12 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Node, Query
 
 from ...javascript import parse as ts_parse
 from ...javascript.context import FUNCTION_TYPES, Ref, strip_node_prefix
 from ..base import JsRule
+from ...javascript.parse import cursor as ts_cursor
 from . import META
 
 SHELL_ALWAYS = frozenset({"child_process.exec", "child_process.execSync"})
@@ -248,7 +249,7 @@ class _Binder:
         ctx = self.ctx
         writes = []  # (target node, kind, write node, rhs)
         mutations = []  # member expressions that write through an object
-        for _, caps in QueryCursor(_binder_query(ctx.dialect)).matches(ctx.root):
+        for _, caps in ts_cursor(_binder_query(ctx.dialect)).matches(ctx.root):
             if "vd" in caps:
                 declarator, name = caps["vd"][0], caps["vd_name"][0]
                 kind = _declaration_kind(declarator)
@@ -445,7 +446,7 @@ class Check(JsRule):
         )
         if not aliases:
             return
-        for _, caps in QueryCursor(_alias_query(ctx.dialect, tuple(sorted(aliases)))).matches(ctx.root):
+        for _, caps in ts_cursor(_alias_query(ctx.dialect, tuple(sorted(aliases)))).matches(ctx.root):
             self.on_match(caps)
 
     def _may_be_child_process(self, callee: Node) -> bool:

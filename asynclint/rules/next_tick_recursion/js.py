@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from ...findings import Fix, FixSafety
 from ..base import JsRule
+from ...javascript.parse import cursor as ts_cursor
 from . import META
 
 FUNCTION_TYPES = frozenset(
@@ -211,12 +212,12 @@ class Check(JsRule):
     def _methods_named(self, name: str) -> list:
         if self._methods is None:
             self._methods = {}
-            from tree_sitter import Query, QueryCursor
+            from tree_sitter import Query
 
             from ...javascript import parse as ts_parse
 
             q = Query(ts_parse.language(self.ctx.dialect), "(method_definition name: (property_identifier) @name) @method")
-            for _, caps in QueryCursor(q).matches(self.ctx.root):
+            for _, caps in ts_cursor(q).matches(self.ctx.root):
                 self._methods.setdefault(self.ctx.text(caps["name"][0]), []).append(caps["method"][0])
         return self._methods.get(name, [])
 

@@ -51,10 +51,11 @@ from __future__ import annotations
 import functools
 import re
 
-from tree_sitter import Query, QueryCursor
+from tree_sitter import Query
 
 from ...javascript import parse as ts_parse
 from ..base import JsRule
+from ...javascript.parse import cursor as ts_cursor
 from . import META
 
 FUNCTION_TYPES = frozenset(
@@ -331,7 +332,7 @@ class Check(JsRule):
         imports), found with a query rather than a walk of the whole tree."""
         if self._module_scope is None:
             out: dict = {}
-            for _, caps in QueryCursor(_query(self.ctx.dialect, _DECL_QUERY)).matches(self.ctx.root):
+            for _, caps in ts_cursor(_query(self.ctx.dialect, _DECL_QUERY)).matches(self.ctx.root):
                 decl = caps["decl"][0]
                 if self._nearest_function(decl) is not None:
                     continue
@@ -505,7 +506,7 @@ class Check(JsRule):
         if self._calls_by_name is None:
             out: dict = {}
             q = _query(self.ctx.dialect, "(call_expression function: (identifier) @f arguments: (arguments) @a)")
-            for _, caps in QueryCursor(q).matches(self.ctx.root):
+            for _, caps in ts_cursor(q).matches(self.ctx.root):
                 out.setdefault(self.ctx.text(caps["f"][0]), []).append(caps["a"][0])
             self._calls_by_name = out
         return self._calls_by_name
@@ -562,7 +563,7 @@ class Check(JsRule):
         every removal call in the file."""
         if self._removal_calls is None:
             out = []
-            for _, caps in QueryCursor(_query(self.ctx.dialect, _REMOVE_QUERY)).matches(self.ctx.root):
+            for _, caps in ts_cursor(_query(self.ctx.dialect, _REMOVE_QUERY)).matches(self.ctx.root):
                 args = [a for a in caps["args"][0].named_children if a.type != "comment"]
                 key = self._event_key(args[0]) if args else None
                 out.append((self._norm(self.ctx.text(caps["obj"][0])), key, caps["call"][0]))
@@ -595,7 +596,7 @@ class Check(JsRule):
         work = [fn]
         while work:
             cur = work.pop()
-            for _, caps in QueryCursor(_query(self.ctx.dialect, "(identifier) @id")).matches(cur):
+            for _, caps in ts_cursor(_query(self.ctx.dialect, "(identifier) @id")).matches(cur):
                 for other in self.ctx.functions.get(self.ctx.text(caps["id"][0]), ()):
                     if other.id not in visited:
                         visited.add(other.id)
