@@ -256,7 +256,7 @@ def _apply_fixes(result, resolver, unsafe: bool, write: bool) -> None:
 
     from .engine import lint_source
     from .findings import FixSafety
-    from .fixes import fix_file, write_atomic
+    from .fixes import fix_file, split_bom, write_atomic
 
     def wanted(f):
         return f.fix is not None and (f.fix.safety == FixSafety.SAFE or (unsafe and f.fix.safety == FixSafety.UNSAFE))
@@ -284,7 +284,9 @@ def _apply_fixes(result, resolver, unsafe: bool, write: bool) -> None:
             found = lint_source(_path, text.encode("utf-8"), _cfg, _display).findings
             return [f for f in found if result.index.holds(f)]
 
+        bom, original = split_bom(original)
         outcome, left = fix_file(res.path, display, original, relint, unsafe)
+        outcome.original, outcome.fixed = bom + outcome.original, bom + outcome.fixed
         for message in outcome.dropped:
             click.echo(f"asynclint: {message}", err=True)
         if outcome.changed:
@@ -335,3 +337,12 @@ def explain(rule_id):
         sys.exit(0)
     click.echo(text.rstrip("\n"))
     click.echo(f"\nOnline: {rule_url(rule_id)}")
+
+
+@main.command()
+@click.option("--stdio", is_flag=True, hidden=True, help="Accepted for editors that pass it; stdio is the only transport.")
+def lsp(stdio):
+    """Run the language server over stdin/stdout (for editors)."""
+    from .lsp import serve  # pygls is imported only here: a scan never loads it
+
+    serve()

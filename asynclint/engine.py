@@ -18,6 +18,21 @@ from .findings import Finding
 BINARY_SNIFF = 8192
 
 
+def normalize_js_source(source: bytes) -> bytes:
+    """What tree-sitter should see: no byte-order mark (editors do not count
+    it as a column), and lone CR line ends turned into LF — JavaScript treats
+    a lone CR as a line terminator, tree-sitter counts rows by LF only. The
+    CR→LF swap keeps every byte offset; the BOM's removal shifts line 1 only,
+    and fixes strip it the same way (``fixes.split_bom``)."""
+    if source.startswith(b"\xef\xbb\xbf"):
+        source = source[3:]
+    if b"\r" in source:
+        import re
+
+        source = re.sub(rb"\r(?!\n)", b"\n", source)
+    return source
+
+
 def ts_parse_depth() -> int:
     from .javascript.parse import MAX_QUERY_DEPTH
 
@@ -75,6 +90,7 @@ def lint_source(path: str, source: bytes, config: Config, display: str | None = 
         from .javascript.parse import dialect_for
         from .javascript.runner import lint_js
 
+        source = normalize_js_source(source)
         dialect = dialect_for(os.path.splitext(path)[1])
         findings, exports, ctx = lint_js(
             path, source, dialect, enabled=enabled, display_path=display, options=config.rule_options,

@@ -21,17 +21,27 @@ MAX_ROUNDS = 8
 
 
 def _offsets(text: str) -> list[int]:
-    starts = [0]
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            starts.append(i + 1)
-    return starts
+    """Line start offsets; LF, CRLF and a lone CR each end a line (as for the
+    linter, which reads a lone CR as a line end)."""
+    import re
+
+    return [0] + [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
+
+
+def split_bom(text: str) -> tuple[str, str]:
+    """(BOM or "", text without it): positions never count the BOM."""
+    return ("\ufeff", text[1:]) if text.startswith("\ufeff") else ("", text)
 
 
 def _offset(starts: list[int], text: str, line: int, column: int) -> int:
     """Offset of a 1-based (line, character column), clamped to the line."""
     line = max(1, min(line, len(starts)))
-    line_end = starts[line] - 1 if line < len(starts) else len(text)
+    if line < len(starts):
+        line_end = starts[line] - 1
+        if line_end > starts[line - 1] and text[line_end - 1] == "\r" and text[line_end] == "\n":
+            line_end -= 1  # before the CR of a CRLF
+    else:
+        line_end = len(text)
     return min(starts[line - 1] + max(column, 1) - 1, line_end)
 
 
