@@ -19,13 +19,19 @@ BINARY_SNIFF = 8192
 
 
 def normalize_js_source(source: bytes) -> bytes:
-    """What tree-sitter should see: no byte-order mark (editors do not count
-    it as a column), and lone CR line ends turned into LF — JavaScript treats
+    """What tree-sitter should see: valid UTF-8, no byte-order mark (editors
+    do not count it as a column), and lone CR line ends turned into LF — JavaScript treats
     a lone CR as a line terminator, tree-sitter counts rows by LF only. The
     CR→LF swap keeps every byte offset; the BOM's removal shifts line 1 only,
     and fixes strip it the same way (``fixes.split_bom``)."""
     if source.startswith(b"\xef\xbb\xbf"):
         source = source[3:]
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError:
+        # Invalid bytes become U+FFFD: tree-sitter's text predicates and every
+        # rule then see valid UTF-8 (columns count each bad byte as a character).
+        source = source.decode("utf-8", "replace").encode("utf-8")
     if b"\r" in source:
         import re
 
