@@ -115,7 +115,19 @@ class Timer:
         return fut
 
 
-async def measure(debounce_ms: int | None, lines: int, edits: int, folder: Path) -> dict:
+async def hover_while(client: LanguageClient, uri: str, done: asyncio.Future) -> list[float]:
+    """Hover requests sent every 50 ms until ``done``: their response times."""
+    times = []
+    while not done.done():
+        t0 = time.perf_counter()
+        await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=0))), 60)
+        times.append((time.perf_counter() - t0) * 1000)
+        await asyncio.sleep(0.05)
+    return times
+
+
+async def measure(debounce_ms: int | None, lines: int, edits: int, folder: Path, only: str | None) -> dict:
     env = dict(os.environ, ASYNCLINT_LSP_LOG="WARNING")
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     if debounce_ms is not None:
@@ -127,8 +139,10 @@ async def measure(debounce_ms: int | None, lines: int, edits: int, folder: Path)
         capabilities=types.ClientCapabilities(), root_uri=from_fs_path(str(folder))))
     client.initialized(types.InitializedParams())
     out = {}
-    for name, language_id, source in (("app.js", "javascript", js_source(lines)),
-                                      ("app.py", "python", py_source(lines))):
+    for name, language_id, make in (("app.js", "javascript", js_source), ("app.py", "python", py_source)):
+        if only is not None and not name.endswith(only):
+            continue
+        source = make(lines)
         path = folder / name
         path.write_text(source, encoding="utf-8")
         uri = from_fs_path(str(path))
@@ -139,7 +153,7 @@ async def measure(debounce_ms: int | None, lines: int, edits: int, folder: Path)
         t1, count = await asyncio.wait_for(done, 60)
         open_ms = (t1 - t0) * 1000
         lines_of = source.split("\n")
-        samples = []
+        samples, hovers = [], []
         comment = "//" if language_id == "javascript" else "#"
         for k in range(edits):
             version = k + 2
@@ -153,11 +167,14 @@ async def measure(debounce_ms: int | None, lines: int, edits: int, folder: Path)
                 text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
                 content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
             ))
+            if k == 0:  # while this lint runs, the server must keep answering
+                hovers.extend(await hover_while(client, uri, done))
             t1, count = await asyncio.wait_for(done, 60)
             samples.append((t1 - t0) * 1000)
         client.text_document_did_close(types.DidCloseTextDocumentParams(
             text_document=types.TextDocumentIdentifier(uri=uri)))
-        out[name] = {"open": open_ms, "samples": samples, "diagnostics": count, "lines": len(lines_of) - 1}
+        out[name] = {"open": open_ms, "samples": samples, "diagnostics": count, "lines": len(lines_of) - 1,
+                     "hovers": hovers}
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
@@ -171,19 +188,27 @@ def report(label: str, results: dict) -> None:
         s = r["samples"]
         print(f"  {name:<8} {r['lines']:>6} {r['diagnostics']:>6} {r['open']:>8.1f}   "
               f"{statistics.median(s):>8.1f} {min(s):>8.1f} {max(s):>8.1f}")
+    for name, r in results.items():
+        h = r["hovers"]
+        if h:
+            print(f"  hover requests answered during a lint of {name}: {len(h)}, "
+                  f"median {statistics.median(h):.1f} ms, max {max(h):.1f} ms")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=2000)
     parser.add_argument("--edits", type=int, default=20)
+    parser.add_argument("--only", choices=["js", "py"], default=None, help="Time one language only.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="asynclint-lsp-bench-") as tmp:
-        folder = Path(tmp)
-        default = asyncio.run(measure(None, args.lines, args.edits, folder))
-        report("default debounce (what the user waits for after the last keystroke):", default)
-        zero = asyncio.run(measure(0, args.lines, args.edits, folder))
-        report("debounce 0 (lint + round trip):", zero)
+        runs = (("default debounce (what the user waits for after the last keystroke):", None),
+                ("debounce 0 (lint + round trip):", 0))
+        for n, (label, debounce) in enumerate(runs):
+            folder = Path(tmp) / f"run{n}"  # an empty workspace each time: no index warm-up meanwhile
+            folder.mkdir()
+            report(label, asyncio.run(measure(debounce, args.lines, args.edits, folder, args.only)))
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":
