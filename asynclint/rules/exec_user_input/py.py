@@ -24,9 +24,9 @@ from __future__ import annotations
 from typing import Optional
 
 import libcst as cst
-from libcst.metadata import Assignment, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import Assignment
 
-from ...python.context import dotted, keyword_arg, positional_args
+from ...python.context import dotted, keyword_arg, last_name, positional_args, walk
 from ...python.rule import PyRule
 from . import META
 
@@ -37,6 +37,8 @@ ALWAYS_SHELL = frozenset(
 SHELL_WHEN_ASKED = frozenset(
     {"subprocess.run", "subprocess.call", "subprocess.Popen", "subprocess.check_output", "subprocess.check_call"}
 )
+SHELL_LAST_NAMES = frozenset(q.rsplit(".", 1)[1] for q in ALWAYS_SHELL | SHELL_WHEN_ASKED)
+SHELL_FUNCTIONS = ALWAYS_SHELL | SHELL_WHEN_ASKED
 QUOTERS = frozenset({"shlex.quote", "shlex.join", "pipes.quote"})
 NUMBER_MAKERS = frozenset({"builtins.int", "builtins.float", "builtins.len"})
 TAINT_NAMES = {
@@ -52,12 +54,17 @@ MAX_DEPTH = 6
 
 class Check(PyRule):
     meta = META
-    METADATA_DEPENDENCIES = PyRule.METADATA_DEPENDENCIES + (ScopeProvider, QualifiedNameProvider)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not isinstance(node.func, (cst.Name, cst.Attribute)):
+        func = node.func
+        if not isinstance(func, (cst.Name, cst.Attribute)):
             return
-        names = self.ctx.qualnames(node.func)
+        if last_name(func) not in SHELL_LAST_NAMES and not (
+                isinstance(func, cst.Name) and any(i.aliased for i in self.ctx.imported_as(func.value))):
+            return  # cannot be one of ours: no scope analysis needed
+        if not any(q in SHELL_FUNCTIONS for q, level in self.ctx.textual_import_targets(func) if not level):
+            return  # not imported from subprocess/os/asyncio: same
+        names = self.ctx.qualnames(func)
         if not names:
             return
         always = names & ALWAYS_SHELL
@@ -152,27 +159,51 @@ class Check(PyRule):
         return True
 
     # ------------------------------------------------------------ messages
-    def taint(self, expr) -> Optional[str]:
-        finder = _Names()
-        expr.visit(finder)
+    def taint(self, expr, depth: int = 0) -> Optional[str]:
+        """Where the command's outside part evidently comes from, if anywhere:
+        the request, sys.argv, the environment, input(), a parameter, or a
+        local variable assigned from one of those."""
+        found = _names(expr)
         ctx = self.ctx
-        for node in finder.found:
+        for node in found:
             for qn in ctx.qualnames(node):
                 for key, label in TAINT_NAMES.items():
                     if qn == key or qn.startswith(key + "."):
                         return label
-        for node in finder.found:
+        for node in found:
             chain = dotted(node) or ""
             if chain.split(".")[0] in REQUEST_NAMES and "." in chain:
                 return f"the request (`{chain}`)"
-        fn = ctx.enclosing_function(expr)
-        if isinstance(fn, cst.FunctionDef):
-            params = {p.name.value for p in fn.params.params + fn.params.kwonly_params + fn.params.posonly_params}
-            for node in finder.found:
-                if isinstance(node, cst.Name) and node.value in params and node.value not in ("self", "cls"):
-                    assigns = ctx.assignments(node) or []
-                    if any(isinstance(a, Assignment) and isinstance(a.node, cst.Param) for a in assigns):
-                        return f"`{node.value}`, a parameter of `{fn.name.value}()`"
+        names = [n for n in found if isinstance(n, cst.Name) and n.value not in ("self", "cls")]
+        for node in names:
+            assigns = ctx.assignments(node) or []
+            if any(isinstance(a, Assignment) and isinstance(a.node, cst.Param) for a in assigns):
+                fn = ctx.enclosing_function(assigns[0].node)
+                owner = f" of `{fn.name.value}()`" if isinstance(fn, cst.FunctionDef) else ""
+                return f"`{node.value}`, a parameter{owner}"
+        if depth >= 3:
+            return None
+        for node in names:
+            for a in ctx.assignments(node) or []:
+                value = self._assigned_value(a)
+                if value is not None:
+                    origin = self.taint(value, depth + 1)
+                    if origin:
+                        return f"`{node.value}`, which comes from {origin}"
+        return None
+
+    def _assigned_value(self, a):
+        ctx = self.ctx
+        if not isinstance(a, Assignment) or not isinstance(a.node, cst.Name):
+            return None
+        parent = ctx.parent(a.node)
+        if isinstance(parent, cst.AssignTarget):
+            stmt = ctx.parent(parent)
+            return stmt.value if isinstance(stmt, cst.Assign) else None
+        if isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is a.node:
+            return parent.value
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.target is a.node:
+            return parent.iter
         return None
 
     def _short(self, expr) -> str:
@@ -180,18 +211,7 @@ class Check(PyRule):
         return text if len(text) <= 50 else text[:47] + "..."
 
 
-class _Names(cst.CSTVisitor):
-    """Names and outermost attribute chains in an expression, in order."""
-
-    def __init__(self):
-        self.found: list = []
-
-    def visit_Attribute(self, node):
-        self.found.append(node)
-        return True
-
-    def visit_Name(self, node):
-        self.found.append(node)
-
-    def visit_Lambda(self, node):
-        return False
+def _names(expr) -> list:
+    """Names and attribute chains in an expression, outermost first
+    (lambdas are not looked into)."""
+    return [n for n in walk(expr, (cst.Lambda,)) if isinstance(n, (cst.Name, cst.Attribute))]

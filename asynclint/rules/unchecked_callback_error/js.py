@@ -1,0 +1,202 @@
+"""unchecked-callback-error for JavaScript/TypeScript.
+
+A Node-style API reports failure through the first argument of its callback.
+A callback that never reads that argument carries on with ``undefined``
+results as if the operation had worked. Reported: a function literal passed
+as the last argument of
+
+- a Node core API with an error-first callback (``fs.readFile``,
+  ``child_process.exec``, ``dns.lookup``, ``zlib.gzip``, ``crypto.randomBytes``,
+  ``stream.pipeline`` ..., through imports, destructuring and aliases), whatever
+  its first parameter is called; or
+- any other call, when the callback's first parameter is named ``err``,
+  ``error``, ``er`` (or ``e`` with at least one more parameter),
+
+whose first parameter is never read in its body. A name starting with ``_``
+says "deliberately unused" and is not reported; so are event listeners
+(``.on('error', (err) => ...)``), promise handlers (``.then/.catch``), array
+callbacks and Express error middleware ``(err, req, res, next)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..base import JsRule
+from . import META
+
+FUNCTION_TYPES = frozenset({"arrow_function", "function_expression", "function"})
+ALL_FUNCTION_TYPES = FUNCTION_TYPES | {"function_declaration", "method_definition", "generator_function",
+                                       "generator_function_declaration"}
+ERR_NAMES = frozenset({"err", "error", "er"})
+
+CORE_ERROR_FIRST = {
+    "fs": frozenset({
+        "access", "appendFile", "chmod", "chown", "close", "copyFile", "cp", "fchmod", "fchown", "fdatasync",
+        "fstat", "fsync", "ftruncate", "futimes", "lchmod", "lchown", "link", "lstat", "lutimes", "mkdir",
+        "mkdtemp", "open", "opendir", "read", "readdir", "readFile", "readlink", "readv", "realpath", "rename",
+        "rm", "rmdir", "stat", "statfs", "symlink", "truncate", "unlink", "utimes", "write", "writeFile",
+        "writev",
+    }),
+    "child_process": frozenset({"exec", "execFile"}),
+    "dns": frozenset({
+        "lookup", "lookupService", "resolve", "resolve4", "resolve6", "resolveAny", "resolveCaa", "resolveCname",
+        "resolveMx", "resolveNaptr", "resolveNs", "resolvePtr", "resolveSoa", "resolveSrv", "resolveTxt",
+        "reverse",
+    }),
+    "zlib": frozenset({
+        "deflate", "deflateRaw", "gzip", "gunzip", "inflate", "inflateRaw", "unzip", "brotliCompress",
+        "brotliDecompress",
+    }),
+    "crypto": frozenset({
+        "randomBytes", "pbkdf2", "scrypt", "generateKeyPair", "generateKey", "randomFill", "randomInt",
+        "generatePrime", "checkPrime", "hkdf",
+    }),
+    "stream": frozenset({"pipeline", "finished"}),
+}
+# Methods whose function arguments are not error-first callbacks.
+NOT_ERROR_FIRST = frozenset({
+    "on", "once", "addListener", "prependListener", "prependOnceListener", "off", "removeListener",
+    "addEventListener", "removeEventListener", "emit", "then", "catch", "finally",
+    "map", "forEach", "filter", "reduce", "reduceRight", "some", "every", "find", "findIndex", "findLast",
+    "findLastIndex", "flatMap", "sort", "toSorted",
+    "use", "error",
+    "catchError", "subscribe", "pipe", "tap", "onError", "setErrorHandler", "errorHandler",
+    "throws", "rejects", "doesNotThrow", "doesNotReject", "assert", "it", "test", "describe",
+    "replace", "replaceAll", "match", "matchAll", "split",
+})
+MINIFIED_LINE = 1000
+
+
+class Check(JsRule):
+    meta = META
+    query = """
+(call_expression
+  arguments: (arguments
+    [(arrow_function) (function_expression)] @uce_callback .)) @uce_call
+"""
+
+    def on_match(self, caps):
+        ctx = self.ctx
+        call = caps["uce_call"][0]
+        callback = caps["uce_callback"][0]
+        params = ctx.param_names(callback)
+        if not params:
+            return
+        first = params[0]
+        if not first or first.startswith("_"):
+            return
+        core = self._core_api(call)
+        if core is None:
+            if first not in ERR_NAMES and not (first == "e" and len(params) >= 2):
+                return
+            method = ctx.callee_name(call)
+            if method in NOT_ERROR_FIRST or method is None:
+                return
+            if ctx.handler_shape(callback):
+                return  # (err, req, res, next): Express error middleware
+            if self._minified(call):
+                return  # one-letter names in bundles say nothing about error-first
+        if self._reads(callback, first) or self._never_meant_to_run(callback) or self._type_test_file():
+            return
+        api = core or f"{self._short(call.child_by_field_name('function'))}()"
+        self.report(
+            self._param_node(callback) or callback,
+            f"The callback passed to `{api}` never reads its error argument `{first}`: when the operation "
+            "fails, the code carries on with undefined results as if it had worked, and the failure leaves no "
+            f"trace. Check it first (`if ({first}) return callback({first});` or handle it), or name it "
+            f"`_{first}` if ignoring it is deliberate.",
+        )
+
+    # -------------------------------------------------------------- what
+    def _core_api(self, call):
+        ctx = self.ctx
+        callee = call.child_by_field_name("function")
+        ref = ctx.resolve(callee)
+        if ref is None or ref.project:
+            return None
+        qn = ref.qualname
+        module, _, func = qn.partition(".")
+        names = CORE_ERROR_FIRST.get(module)
+        if names is None:
+            return None
+        if func in names or (module == "fs" and func == "realpath.native"):
+            return qn
+        return None
+
+    def _never_meant_to_run(self, fn) -> bool:
+        """``(err, res) => { t.fail('should not be called') }``: a callback
+        whose only statement throws or fails the test."""
+        ctx = self.ctx
+        body = fn.child_by_field_name("body")
+        if body is None:
+            return False
+        statements = [c for c in body.named_children if c.type != "comment"] if body.type == "statement_block" \
+            else [body]
+        if len(statements) != 1:
+            return False
+        only = statements[0]
+        if only.type == "throw_statement":
+            return True
+        if only.type == "expression_statement" and only.named_children:
+            only = only.named_children[0]
+        if only.type == "call_expression":
+            name = ctx.callee_name(only)
+            return name in ("fail", "unreachable", "notOk") or ctx.text(only.child_by_field_name("function")) in (
+                "assert.fail", "t.fail", "expect.fail")
+        return False
+
+    def _type_test_file(self) -> bool:
+        """Type tests (``*.test-d.ts``, ``*.tst.ts``) are type-checked, never run."""
+        path = self.ctx.path
+        return path.endswith((".test-d.ts", ".tst.ts", ".test-d.tsx", ".d.ts", ".d.mts", ".d.cts"))
+
+    def _minified(self, node) -> bool:
+        src = self.ctx.source
+        start = src.rfind(b"\n", 0, node.start_byte) + 1
+        end = src.find(b"\n", node.start_byte)
+        return (end if end != -1 else len(src)) - start > MINIFIED_LINE
+
+    def _short(self, node) -> str:
+        text = " ".join(self.ctx.text(node).split()) if node is not None else "?"
+        return text if len(text) <= 40 else "..." + text[-37:]
+
+    def _param_node(self, fn):
+        params = fn.child_by_field_name("parameters")
+        if params is None:
+            return fn.child_by_field_name("parameter")
+        for p in params.named_children:
+            if p.type != "comment":
+                return p
+        return None
+
+    # -------------------------------------------------------------- read?
+    def _reads(self, fn, name) -> bool:
+        """Is ``name`` read anywhere in ``fn``'s body (not counting nested
+        functions that declare their own ``name``)? ``arguments`` counts."""
+        ctx = self.ctx
+        body = fn.child_by_field_name("body")
+        if body is None:
+            return True
+        if fn.type != "arrow_function" and re.search(rb"(?<![\w$.])arguments(?![\w$])",
+                                                     ctx.source[body.start_byte:body.end_byte]):
+            return True
+        pattern = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
+        if not pattern.search(ctx.source, body.start_byte, body.end_byte):
+            return False
+        stack = [body]
+        while stack:
+            node = stack.pop()
+            t = node.type
+            if t in ALL_FUNCTION_TYPES and name in ctx.param_names(node):
+                continue  # shadowed
+            if t in ("identifier", "shorthand_property_identifier") and ctx.text(node) == name:
+                parent = node.parent
+                # `err = x` as an assignment target is not a read
+                if parent is not None and parent.type == "assignment_expression" and \
+                        parent.child_by_field_name("left") == node:
+                    pass
+                else:
+                    return True
+            stack.extend(node.named_children)
+        return False
