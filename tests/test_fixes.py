@@ -111,3 +111,21 @@ def test_invalid_utf8_file_is_not_fixed(in_tmp):
     res = run("scan", "--fix", "--unsafe-fixes", "l1.js")
     assert path.read_bytes() == data
     assert "not fixed" in res.stderr
+
+
+def test_next_tick_recursion_fix_moves_the_loop_to_set_immediate(in_tmp):
+    path = in_tmp / "pump.js"
+    path.write_text(
+        "function pump(q) {\n  drain(q);\n  process.nextTick(() => pump(q));\n}\n"
+        "function spin() {\n  queueMicrotask(spin);\n}\n"
+        "process.nextTick(() => console.log('once'));\n",
+        encoding="utf-8",
+    )
+    res = run("scan", "--fix", "--unsafe-fixes", str(path))
+    assert res.exit_code == 0, res.output
+    assert path.read_text(encoding="utf-8") == (
+        "function pump(q) {\n  drain(q);\n  setImmediate(() => pump(q));\n}\n"
+        "function spin() {\n  setImmediate(spin);\n}\n"
+        # not recursive: left alone
+        "process.nextTick(() => console.log('once'));\n"
+    )

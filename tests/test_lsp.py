@@ -550,3 +550,32 @@ def test_versioned_edits_for_clients_that_support_them():
         workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)))
     (change,) = server._workspace_edit("file:///a.js", 3, [edit]).document_changes
     assert change.text_document.version == 3 and change.edits == [edit]
+
+
+@lsp_test
+async def test_out_of_range_edits_and_huge_payloads(client: LanguageClient, workspace):
+    doc = Doc(client, workspace / "edits.js", JS, "javascript")
+    assert [d.code for d in await doc.diagnostics()] == ["missing-await"]
+    # an edit whose range lies past the end of the document (the server asked
+    # for full sync; a client that sends ranges anyway must not break it)
+    doc.version += 1
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(start=types.Position(line=900, character=5), end=types.Position(line=1200, character=0)),
+            text="oops")],
+    ))
+    # a very large payload: a 6 MB document, then back to a small one
+    huge = JS + ("const filler = [" + "1, " * 2_000_000 + "];\n")
+    doc.change(huge)
+    doc.change(JS.replace("  save(1);", "  await save(1);"))
+    assert await doc.diagnostics() == []
+    # the server still answers and still lints correctly
+    other = Doc(client, workspace / "after-huge.js", JS, "javascript")
+    assert [d.code for d in await other.diagnostics()] == ["missing-await"]
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=other.uri), position=types.Position(line=2, character=3)))
+    assert hover is not None and "missing-await" in hover.contents.value
+    doc.close()
+    other.close()
+    assert client.error is None
