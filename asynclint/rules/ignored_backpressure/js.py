@@ -38,6 +38,12 @@ STREAM_FACTORY = (
     rb"connect|request|createWriteStream)\s*\()"
 )
 FUNCTION_TYPES = ("arrow_function", "function_expression", "function")
+# Test files write bounded data on purpose (fixtures fed through a PassThrough,
+# stress tests of a stream library's own buffering): not reported there.
+TEST_PATH = re.compile(r"(?:^|[\\/])(?:tests?|__tests__|spec|specs|benchmarks?)[\\/]|[._-](?:test|spec)\.[cm]?[jt]sx?$")
+# A terminal: cursor moves and status lines, a few bytes to a TTY.
+TERMINAL_NAME = re.compile(r"repl|tty|terminal|console|stdout|stderr", re.IGNORECASE)
+TERMINAL_PROPS = rb"\s*(?:\?\.|\.)\s*(?:isTTY|columns|rows|cursorTo|moveCursor|clearLine|clearScreenDown|getWindowSize)\b"
 
 
 class Check(JsRule):
@@ -53,6 +59,8 @@ class Check(JsRule):
 
     def on_match(self, caps):
         ctx = self.ctx
+        if self._test_file():
+            return
         if "bp_call" in caps:
             call = caps["bp_call"][0]
             where = self._loop_kind(call)
@@ -66,6 +74,8 @@ class Check(JsRule):
             return
         scope = self._drain_scope(call)
         if DRAIN_HINTS.search(ctx.source, scope.start_byte, scope.end_byte):
+            return
+        if self._terminal(receiver) or self._paced_by_callback(receiver, scope):
             return
         name = ctx.text(receiver)
         self.report(
@@ -115,6 +125,35 @@ class Check(JsRule):
                 return ctx.root
             fn = outer
         return fn if fn is not None else ctx.root
+
+    def _test_file(self) -> bool:
+        # The last few components only: a checkout under /home/me/tests/ is not a test.
+        parts = re.split(r"[\\/]", self.ctx.display_path or self.ctx.path)
+        return TEST_PATH.search("/" + "/".join(parts[-4:])) is not None
+
+    def _terminal(self, receiver) -> bool:
+        """``replServer.output``, ``this.tty``, or a stream the file asks for
+        its ``columns``/``isTTY``: a terminal, which takes a few lines at a time."""
+        ctx = self.ctx
+        text = ctx.text(receiver)
+        if TERMINAL_NAME.search(text):
+            return True
+        return re.search(rb"(?<![\w$])" + re.escape(text.encode()) + TERMINAL_PROPS, ctx.source) is not None
+
+    def _paced_by_callback(self, receiver, scope) -> bool:
+        """The loop writes a bounded batch and its function passes itself as a
+        write callback (``stream.write(last, writeNextBatch)``): the next batch
+        waits for the previous one to flush."""
+        ctx = self.ctx
+        if scope is ctx.root:
+            return False
+        name = ctx.function_name(scope)
+        if not name:
+            return False
+        body = ctx.source[scope.start_byte:scope.end_byte]
+        pattern = re.escape(ctx.text(receiver).encode()) + rb"\s*\.\s*write\s*\([^;]*,\s*" + \
+            re.escape(name.encode()) + rb"\s*\)"
+        return re.search(pattern, body) is not None
 
     # ------------------------------------------------------------ receiver
     def _stream_like(self, receiver, call) -> bool:

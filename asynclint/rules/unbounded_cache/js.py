@@ -31,46 +31,75 @@ REQUEST_GLOBALS = frozenset({"req", "request", "ctx"})
 
 class Check(JsRule):
     meta = META
+    # Narrow on purpose (one combined query runs per file): only module-level
+    # declarations whose value is a container literal/constructor. The adds
+    # (`name[k] = v`, `name.set(k, v)` ...) are found in ``finish`` by searching
+    # the text for the few container names, not by matching every assignment
+    # and call in the file.
     query = """
-(program (lexical_declaration (variable_declarator name: (identifier) @uc_name value: (_) @uc_value)))
-(program (variable_declaration (variable_declarator name: (identifier) @uc_name value: (_) @uc_value)))
-(program (export_statement declaration: (lexical_declaration
-  (variable_declarator name: (identifier) @uc_exported_name value: (_)))))
-(assignment_expression left: (subscript_expression object: (identifier) @uc_obj index: (_) @uc_key)) @uc_assign
-(augmented_assignment_expression
-  left: (subscript_expression object: (identifier) @uc_obj index: (_) @uc_key)) @uc_assign
-(call_expression
-  function: (member_expression object: (identifier) @uc_obj property: (property_identifier) @uc_method
-                               (#any-of? @uc_method "set" "add" "push" "unshift"))
-  arguments: (arguments) @uc_args) @uc_call
+(program (_ (variable_declarator
+  name: (identifier) @uc_name
+  value: [(object) (array)] @uc_value)))
+(program (_ (variable_declarator
+  name: (identifier) @uc_name
+  value: (new_expression constructor: (identifier) @uc_ctor) @uc_value))
+  (#any-of? @uc_ctor "Map" "Set"))
+(program (_ (variable_declarator
+  name: (identifier) @uc_name
+  value: (call_expression
+    function: (member_expression object: (identifier) @uc_o property: (property_identifier) @uc_p)) @uc_value))
+  (#eq? @uc_o "Object") (#eq? @uc_p "create"))
 """
 
     def __init__(self, ctx):
         super().__init__(ctx)
         self._containers: dict[str, str] = {}  # name -> kind ("object", "Map", "Set", "array")
-        self._exported: set[str] = set()
         self._adds: list = []  # (name, site node, key nodes, verb)
 
     def on_match(self, caps):
         ctx = self.ctx
-        if "uc_value" in caps:
-            kind = self._container_kind(caps["uc_value"][0])
-            if kind:
-                self._containers.setdefault(ctx.text(caps["uc_name"][0]), kind)
-        elif "uc_exported_name" in caps:
-            self._exported.add(ctx.text(caps["uc_exported_name"][0]))
-        elif "uc_assign" in caps:
-            self._adds.append((ctx.text(caps["uc_obj"][0]), caps["uc_assign"][0], [caps["uc_key"][0]], "stores"))
-        elif "uc_call" in caps:
-            method = ctx.text(caps["uc_method"][0])
-            args = [a for a in caps["uc_args"][0].named_children if a.type != "comment"]
-            if not args:
-                return
-            keys = args if method in ("push", "unshift") else args[:1]
-            self._adds.append((ctx.text(caps["uc_obj"][0]), caps["uc_call"][0], keys, method))
+        kind = self._container_kind(caps["uc_value"][0])
+        if kind:
+            self._containers.setdefault(ctx.text(caps["uc_name"][0]), kind)
+
+    def _find_adds(self):
+        """``name[k] = v`` / ``name[k] += v`` and ``name.set/add/push/unshift(...)``
+        for the module-level containers, found by searching the text."""
+        ctx = self.ctx
+        src = ctx.source
+        for name in self._containers:
+            n = re.escape(name.encode())
+            for m in re.finditer(rb"(?<![\w$.])" + n + rb"\s*(?:\[|\??\.\s*(?:set|add|push|unshift)\s*\()", src):
+                node = ctx.root.named_descendant_for_byte_range(m.start(), m.start() + len(name.encode()))
+                if node is None or node.type != "identifier" or node.start_byte != m.start():
+                    continue
+                parent = node.parent
+                if parent is None or parent.child_by_field_name("object") != node:
+                    continue
+                if parent.type == "subscript_expression":
+                    outer = parent.parent
+                    if outer is not None and outer.type in ("assignment_expression", "augmented_assignment_expression") \
+                            and outer.child_by_field_name("left") == parent:
+                        index = parent.child_by_field_name("index")
+                        if index is not None:
+                            self._adds.append((name, outer, [index], "stores"))
+                elif parent.type == "member_expression":
+                    call = parent.parent
+                    if call is None or call.type != "call_expression" or call.child_by_field_name("function") != parent:
+                        continue
+                    method = ctx.text(parent.child_by_field_name("property"))
+                    args_node = call.child_by_field_name("arguments")
+                    args = [a for a in (args_node.named_children if args_node is not None else ()) if a.type != "comment"]
+                    if not args:
+                        continue
+                    keys = args if method in ("push", "unshift") else args[:1]
+                    self._adds.append((name, call, keys, method))
 
     def finish(self):
         ctx = self.ctx
+        if not self._containers:
+            return
+        self._find_adds()
         reported: set[str] = set()
         for name, site, keys, verb in self._adds:
             kind = self._containers.get(name)
@@ -137,11 +166,10 @@ class Check(JsRule):
     def _bounded(self, name) -> bool:
         """Anything in the file that removes, clears, measures, resets or hands on the container."""
         ctx = self.ctx
-        if name in self._exported:
-            return True
         n = re.escape(name.encode())
         src = ctx.source
         patterns = (
+            rb"\bexport\s+(?:const|let|var)\s+" + n + rb"\b",
             rb"\bdelete\s+" + n + rb"\s*[\[.]",
             rb"(?<![\w$.])" + n + rb"\s*(?:\?\.|\.)\s*(?:delete|clear|splice|shift|pop|size|length)\b",
             rb"Object\.(?:keys|values|entries)\(\s*" + n + rb"\s*\)",

@@ -29,6 +29,9 @@ SHUTDOWN_NAME = re.compile(
     re.IGNORECASE,
 )
 MAX_DEPTH = 4
+TEST_PATH = re.compile(r"(?:^|/)(?:tests?|__tests__|spec|specs)/|[._-](?:test|spec)\.[cm]?[jt]sx?$")
+TEST_CALLS = frozenset({"test", "it", "describe", "before", "after", "beforeEach", "afterEach", "beforeAll",
+                        "afterAll", "suite", "setup", "teardown"})
 
 
 class Check(JsRule):
@@ -38,8 +41,13 @@ class Check(JsRule):
   function: (member_expression
     object: (identifier) @uec_obj (#eq? @uec_obj "process")
     property: (property_identifier) @uec_method
-    (#any-of? @uec_method "on" "once" "addListener" "prependListener" "prependOnceListener"
-                          "setUncaughtExceptionCaptureCallback"))
+    (#any-of? @uec_method "on" "once" "addListener" "prependListener" "prependOnceListener"))
+  arguments: (arguments . (string (string_fragment) @uec_event (#eq? @uec_event "uncaughtException"))) @uec_args) @uec_call
+(call_expression
+  function: (member_expression
+    object: (identifier) @uec_obj (#eq? @uec_obj "process")
+    property: (property_identifier) @uec_method
+    (#eq? @uec_method "setUncaughtExceptionCaptureCallback"))
   arguments: (arguments) @uec_args) @uec_call
 """
 
@@ -47,6 +55,8 @@ class Check(JsRule):
         ctx = self.ctx
         if "process" in ctx.bindings:
             return  # a local `process` is not Node's
+        if self._in_test(caps["uec_call"][0]):
+            return  # a test harness catching what the code under test throws
         method = ctx.text(caps["uec_method"][0])
         args = [a for a in caps["uec_args"][0].named_children if a.type != "comment"]
         if method == "setUncaughtExceptionCaptureCallback":
@@ -73,6 +83,25 @@ class Check(JsRule):
             "Log, clean up what you can, then `process.exit(1)` and let the supervisor restart it.",
             fix=fix,
         )
+
+    def _in_test(self, node) -> bool:
+        ctx = self.ctx
+        parts = re.split(r"[\\/]", ctx.display_path or ctx.path)
+        if TEST_PATH.search("/" + "/".join(parts[-4:])):
+            return True
+        fn = ctx.enclosing_function(node)
+        while fn is not None:
+            parent = fn.parent
+            call = parent.parent if parent is not None and parent.type == "arguments" else None
+            if call is not None and call.type == "call_expression":
+                callee = call.child_by_field_name("function")
+                base = callee
+                while base is not None and base.type == "member_expression":  # test.only, describe.each(...)
+                    base = base.child_by_field_name("object")
+                if base is not None and base.type == "identifier" and ctx.text(base) in TEST_CALLS:
+                    return True
+            fn = ctx.enclosing_function(fn)
+        return False
 
     def _handler_functions(self, handler):
         ctx = self.ctx

@@ -66,20 +66,38 @@ NOT_ERROR_FIRST = frozenset({
     "replace", "replaceAll", "match", "matchAll", "split",
 })
 MINIFIED_LINE = 1000
+DEFERRERS = frozenset({"process.nextTick", "setImmediate", "setTimeout", "queueMicrotask"})
 
 
 class Check(JsRule):
     meta = META
+    # Two narrow patterns instead of "every call with a function last": a
+    # callback whose first parameter is spelled like an error, and a call of
+    # a Node core error-first API by its last name (resolved in on_match).
     query = """
 (call_expression
   arguments: (arguments
-    [(arrow_function) (function_expression)] @uce_callback .)) @uce_call
-"""
+    [(arrow_function parameters: (formal_parameters . (_) @uce_first))
+     (function_expression parameters: (formal_parameters . (_) @uce_first))
+     (arrow_function parameter: (identifier) @uce_first)] @uce_callback .)
+  (#match? @uce_first "^(err|error|er|e)([^A-Za-z0-9_$]|$)")) @uce_call
+(call_expression
+  function: [(identifier) @uce_fn (member_expression property: (property_identifier) @uce_fn)]
+  arguments: (arguments [(arrow_function) (function_expression)] @uce_callback .)
+  (#any-of? @uce_fn %s)) @uce_call
+""" % " ".join('"%s"' % n for n in sorted(set().union(*CORE_ERROR_FIRST.values()) | {"native"}))
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self._seen: set[int] = set()
 
     def on_match(self, caps):
         ctx = self.ctx
         call = caps["uce_call"][0]
         callback = caps["uce_callback"][0]
+        if callback.id in self._seen:
+            return
+        self._seen.add(callback.id)
         params = ctx.param_names(callback)
         if not params:
             return
@@ -99,6 +117,11 @@ class Check(JsRule):
                 return  # one-letter names in bundles say nothing about error-first
         if self._reads(callback, first) or self._never_meant_to_run(callback) or self._type_test_file():
             return
+        if self._result_guarded(callback, params) or self._errors_never_passed(call, callback):
+            return
+        if core in ("child_process.exec", "child_process.execFile") and len(params) >= 3 and params[2] and \
+                self._reads(callback, params[2]):
+            return  # the command's failure is read from its stderr
         api = core or f"{self._short(call.child_by_field_name('function'))}()"
         self.report(
             self._param_node(callback) or callback,
@@ -169,6 +192,75 @@ class Check(JsRule):
             if p.type != "comment":
                 return p
         return None
+
+    # ------------------------------------------------------- handled anyway
+    def _result_guarded(self, fn, params) -> bool:
+        """The result is tested before it is used (``if (!stats)``, ``ex &&``,
+        ``Array.isArray(pids)``, ``res == null``): on failure it is empty and
+        that branch runs, so the error is handled through the result."""
+        ctx = self.ctx
+        if len(params) < 2 or not params[1]:
+            return False
+        body = fn.child_by_field_name("body")
+        if body is None:
+            return False
+        refs = ctx.references(params[1], body)
+        if not refs:
+            return False
+        node = refs[0]
+        parent = node.parent
+        while parent is not None and parent.type == "parenthesized_expression":
+            node, parent = parent, parent.parent
+        if parent is None:
+            return False
+        t = parent.type
+        if t in ("if_statement", "ternary_expression", "while_statement"):
+            return parent.child_by_field_name("condition") == node
+        if t == "unary_expression":
+            return ctx.text(parent.child_by_field_name("operator")) in ("!", "typeof")
+        if t == "binary_expression":
+            op = ctx.text(parent.child_by_field_name("operator"))
+            if op == "&&":  # `stats && stats.isFile()`; `x ?? dflt` / `x || dflt` are defaults, not tests
+                return parent.child_by_field_name("left") == node
+            if op in ("==", "!=", "===", "!=="):
+                other = parent.child_by_field_name("right" if parent.child_by_field_name("left") == node else "left")
+                return other is not None and ctx.text(other) in ("null", "undefined")
+            return False
+        if t == "arguments":
+            call = parent.parent
+            return call is not None and ctx.text(call.child_by_field_name("function")) == "Array.isArray"
+        return False
+
+    def _errors_never_passed(self, call, callback) -> bool:
+        """The final callback of an async-style helper (``eachLimit(items,
+        (x, next) => { ...; next(); }, (err) => ...)``) whose iterator only
+        ever calls its callback without an error: ``err`` is always empty."""
+        ctx = self.ctx
+        args = call.child_by_field_name("arguments")
+        others = [a for a in (args.named_children if args is not None else ())
+                  if a.type in FUNCTION_TYPES and a != callback and a.start_byte < callback.start_byte]
+        if not others:
+            return False
+        for it in others:
+            params = ctx.param_names(it)
+            if not params or not params[-1]:
+                return False
+            nxt = params[-1]
+            body = it.child_by_field_name("body")
+            refs = ctx.references(nxt, body) if body is not None else []
+            if not refs:
+                return False
+            for ref in refs:
+                parent = ref.parent
+                if parent is not None and parent.type == "arguments" and parent.named_children[0] == ref and \
+                        ctx.text(parent.parent.child_by_field_name("function")) in DEFERRERS:
+                    continue  # process.nextTick(next): called with no arguments
+                if parent is None or parent.type != "call_expression" or parent.child_by_field_name("function") != ref:
+                    return False  # passed along (`fs.stat(p, next)`): errors can reach it
+                cargs = [a for a in parent.child_by_field_name("arguments").named_children if a.type != "comment"]
+                if cargs and ctx.text(cargs[0]) not in ("null", "undefined", "false"):
+                    return False
+        return True
 
     # -------------------------------------------------------------- read?
     def _reads(self, fn, name) -> bool:

@@ -37,16 +37,13 @@ ESCAPE_PARENTS = frozenset({"return_statement", "array", "pair", "spread_element
 
 class Check(JsRule):
     meta = META
+    # One pattern for the three names (each extra pattern is another pass over
+    # every call); `ids.forEach(clearInterval)` is found by a text search.
     query = """
 (call_expression
   function: [(identifier) @ui_fn
              (member_expression property: (property_identifier) @ui_fn)]
-  (#eq? @ui_fn "setInterval")) @ui_call
-(call_expression
-  function: [(identifier) @ui_clear
-             (member_expression property: (property_identifier) @ui_clear)]
-  (#any-of? @ui_clear "clearInterval" "clearTimeout")) @ui_clear_call
-(arguments (identifier) @ui_clear_ref (#any-of? @ui_clear_ref "clearInterval" "clearTimeout"))
+  (#any-of? @ui_fn "setInterval" "clearInterval" "clearTimeout")) @ui_call
 """
 
     def __init__(self, ctx):
@@ -57,23 +54,23 @@ class Check(JsRule):
 
     def on_match(self, caps):
         ctx = self.ctx
-        if "ui_call" in caps:
-            call = caps["ui_call"][0]
+        call = caps["ui_call"][0]
+        if ctx.text(caps["ui_fn"][0]) == "setInterval":
             if self._is_node_set_interval(call):
                 self._intervals.append(call)
-        elif "ui_clear_call" in caps:
-            args = caps["ui_clear_call"][0].child_by_field_name("arguments")
-            first = next((a for a in (args.named_children if args is not None else ()) if a.type != "comment"), None)
-            key = self._key(first)
-            if key:
-                self._cleared_keys.add(key)
-        elif "ui_clear_ref" in caps:
-            ident = caps["ui_clear_ref"][0]
-            parent = ident.parent
-            if parent is not None and parent.type == "arguments":
-                self._clear_as_value = True  # ids.forEach(clearInterval)
+            return
+        args = call.child_by_field_name("arguments")
+        first = next((a for a in (args.named_children if args is not None else ()) if a.type != "comment"), None)
+        key = self._key(first)
+        if key:
+            self._cleared_keys.add(key)
 
     def finish(self):
+        if not self._intervals:
+            return
+        # ids.forEach(clearInterval), clear.bind(null, clearTimeout): the clearing is indirect
+        self._clear_as_value = re.search(
+            rb"[(,]\s*(?:clearInterval|clearTimeout)\s*[,)]", self.ctx.source) is not None
         for call in self._intervals:
             self._check(call)
 

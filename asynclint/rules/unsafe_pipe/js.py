@@ -33,9 +33,13 @@ RESPONSE_SINKS = frozenset({"res", "response", "ctx.res", "reply.raw", "this.res
 
 class Check(JsRule):
     meta = META
+    # Only a `.pipe()` called on a call's result: the outer link of every chain
+    # of two or more pipes is one (`a.pipe(b).pipe(c)`, `a.pipe(b).on(...).pipe(c)`).
     query = """
 (call_expression
-  function: (member_expression property: (property_identifier) @pipe_method (#eq? @pipe_method "pipe"))) @pipe_call
+  function: (member_expression
+    object: (call_expression)
+    property: (property_identifier) @pipe_method (#eq? @pipe_method "pipe"))) @pipe_call
 """
 
     def __init__(self, ctx):
@@ -158,8 +162,10 @@ class Check(JsRule):
         return cur, found
 
     def _uses_rxjs(self) -> bool:
+        """RxJS (``pipe`` takes operators) or a gulp build file (vinyl streams,
+        where an error is meant to fail the build): not Node stream chains."""
         if self._rxjs is None:
-            self._rxjs = any(ref.module.startswith("rxjs") for ref in self.ctx.bindings.values())
+            self._rxjs = any(ref.module.startswith(("rxjs", "gulp")) for ref in self.ctx.bindings.values())
         return self._rxjs
 
     def _has_named_handler(self, stream) -> bool:
@@ -209,6 +215,8 @@ class Check(JsRule):
         parent = top.parent
         if parent is None or parent.type != "expression_statement":
             return None
+        if b"//" in ctx.source[top.start_byte:top.end_byte] or b"/*" in ctx.source[top.start_byte:top.end_byte]:
+            return None  # a comment inside the chain would be lost (or a URL in a string: keep it simple)
         fn = ctx.enclosing_function(top)
         use_promises = fn is not None and ctx.is_async(fn)
         name, import_text = self._pipeline_name(use_promises)

@@ -23,7 +23,7 @@ POOL_METHODS = frozenset({"push", "unshift", "set", "add"})
 class Check(JsRule):
     meta = META
     query = """
-(new_expression constructor: [(identifier) (member_expression)] @wpr_ctor) @wpr_new
+(new_expression constructor: [(identifier) (member_expression)] @wpr_ctor (#match? @wpr_ctor "Worker$")) @wpr_new
 """
 
     def on_match(self, caps):
