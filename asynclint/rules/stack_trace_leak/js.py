@@ -33,6 +33,9 @@ GUARD = re.compile(
 DEV_FUNCTION = re.compile(r"(?:^|[a-z_])(?:dev|Dev|DEV)(?:elop(?:ment)?)?(?![a-z])|[dD]ebug")
 FUNCTION_TYPES = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
                             "generator_function_declaration", "generator_function", "function"})
+# A number or boolean computed from the stack carries none of it.
+NON_LEAKING = frozenset({"length", "includes", "indexOf", "lastIndexOf", "startsWith", "endsWith", "search",
+                         "test"})
 CONDITIONAL_PARENTS = frozenset({"if_statement", "ternary_expression", "binary_expression"})
 
 
@@ -50,7 +53,7 @@ class Check(JsRule):
         ctx = self.ctx
         stack = caps["stl_stack"][0]
         obj = stack.child_by_field_name("object")
-        if not self._errorish(obj) or self._is_test(stack):
+        if not self._errorish(obj) or self._is_test(stack) or self._measured(stack):
             return
         sink = self._sink(stack)
         if sink is None:
@@ -89,6 +92,22 @@ class Check(JsRule):
         if obj.type == "member_expression":
             prop = obj.child_by_field_name("property")
             return prop is not None and bool(ERRORISH.search(ctx.text(prop)))
+        return False
+
+    def _measured(self, stack) -> bool:
+        """``err.stack.split('\\n').length``, ``err.stack.includes(x)``: only a
+        number or a boolean derived from the stack goes on."""
+        ctx = self.ctx
+        cur = stack
+        while cur.parent is not None:
+            parent = cur.parent
+            if parent.type == "member_expression" and parent.child_by_field_name("object") == cur:
+                prop = parent.child_by_field_name("property")
+                if prop is not None and ctx.text(prop) in NON_LEAKING:
+                    return True
+            elif not (parent.type == "call_expression" and parent.child_by_field_name("function") == cur):
+                return False
+            cur = parent
         return False
 
     def _is_test(self, stack) -> bool:

@@ -27,6 +27,12 @@ ADD_METHODS = frozenset({"set", "add", "push", "unshift"})
 FUNCTION_TYPES = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
                             "generator_function_declaration", "generator_function", "function"})
 REQUEST_GLOBALS = frozenset({"req", "request", "ctx"})
+# Request/response properties with a small, server-defined set of values: a key
+# built from them (`hits[req.method]`, `byStatus.set(res.statusCode, n)`,
+# `byRoute[req.route.path]`) is a metric, not a leak.
+BOUNDED_PROPS = frozenset({"method", "statusCode", "status", "protocol", "httpVersion", "secure", "xhr",
+                           "route", "routeOptions", "routerPath", "routeConfig", "_matchedRoute",
+                           "_matchedRouteName", "baseUrl"})
 
 
 class Check(JsRule):
@@ -197,6 +203,11 @@ class Check(JsRule):
         tainted = self._tainted_names(site)
         for key in keys:
             for node in self._identifiers(key):
+                parent = node.parent
+                if parent is not None and parent.type == "member_expression" and \
+                        parent.child_by_field_name("object") == node and \
+                        ctx.text(parent.child_by_field_name("property")) in BOUNDED_PROPS:
+                    continue
                 if ctx.text(node) in tainted:
                     text = " ".join(ctx.text(key).split())
                     return text if len(text) <= 50 else text[:47] + "..."
