@@ -256,12 +256,21 @@ def _inject_fault(kind: str) -> None:
         raise RuntimeError("injected fault")
 
 
-def _worker_init(resolver) -> None:
+def _expect_files(count: int) -> None:
+    """Tell the JS runner how many files this process will lint (a process
+    with many compiles the full query at once, see javascript/runner.py)."""
+    from .javascript.runner import expect_files
+
+    expect_files(count)
+
+
+def _worker_init(resolver, per_worker: int = 0) -> None:
     global _WORKER_RESOLVER
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     _WORKER_RESOLVER = resolver
+    _expect_files(per_worker)
 
 
 def _worker_batch(tasks):
@@ -286,7 +295,8 @@ def _run_pool(resolver, tasks, jobs, deliver, notices) -> None:
     suspects: list = []
 
     def new_pool(workers):
-        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init, initargs=(resolver,))
+        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
+                                   initargs=(resolver, len(tasks) // max(1, workers)))
 
     while queue:
         pool = new_pool(jobs)
@@ -424,6 +434,8 @@ def lint_paths(paths: list[str], config: Config | ConfigResolver,
     if jobs > 1 and len(tasks) >= 2 * jobs and len(tasks) > 16:
         _run_pool(resolver, tasks, jobs, deliver, notices)
     else:
+        if any(language_of(t[0]) in ("js", "ts") for t in tasks):
+            _expect_files(len(tasks))
         for task in tasks:
             deliver(task, _lint_task(resolver, *task))
     if cache is not None:

@@ -10,11 +10,10 @@ A file named on the command line is always linted, whatever the ignores say.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
-from typing import Iterator
-
-import pathspec
+from typing import TYPE_CHECKING, Iterator
 
 from .javascript.parse import JS_EXTENSIONS, TS_EXTENSIONS, TSX_EXTENSIONS
 
@@ -67,13 +66,19 @@ def _display(abs_path: str, cwd: str) -> str:
     return abs_path if rel.startswith("..") else rel
 
 
-def _read_gitignore(folder: str) -> pathspec.PathSpec | None:
+if TYPE_CHECKING:  # pragma: no cover
+    import pathspec
+
+
+def _read_gitignore(folder: str) -> "pathspec.PathSpec | None":
     path = os.path.join(folder, ".gitignore")
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
             lines = fh.read(2_000_000).splitlines()
     except OSError:
         return None
+    import pathspec
+
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
     except Exception:  # a malformed pattern must not stop the scan
@@ -92,13 +97,20 @@ def _repo_root(start: str) -> str | None:
 
 
 class _Ignores:
-    """The stack of ignore specs that apply in a folder, each with its base."""
+    """The stack of ignore specs that apply in a folder, each with its base.
+    Built on first use: a scan of named files never walks a folder, and
+    then never imports pathspec."""
 
     def __init__(self, excludes: list[str], use_gitignore: bool):
-        defaults = list(DEFAULT_EXCLUDES) if use_gitignore else [".git/"]
-        self.base_spec = pathspec.GitIgnoreSpec.from_lines(defaults + list(excludes))
+        self._patterns = (list(DEFAULT_EXCLUDES) if use_gitignore else [".git/"]) + list(excludes)
         self.use_gitignore = use_gitignore
-        self._cache: dict[str, pathspec.PathSpec | None] = {}
+        self._cache: dict = {}
+
+    @functools.cached_property
+    def base_spec(self):
+        import pathspec
+
+        return pathspec.GitIgnoreSpec.from_lines(self._patterns)
 
     def gitignore(self, folder: str):
         if folder not in self._cache:
