@@ -12,7 +12,9 @@ reject(e) }``, which already turns every error into a rejection.
 Fix (unsafe): when the executor has no ``await`` of its own, dropping
 ``async`` keeps the success path identical and makes a throw reject the
 outer promise, as intended. With awaits there is no mechanical fix (the
-work belongs outside the constructor), so none is offered.
+work belongs outside the constructor), so none is offered; nor for a
+TypeScript executor with a return type (``async (r): Promise<void> =>``),
+whose annotation would no longer hold.
 """
 
 from __future__ import annotations
@@ -102,6 +104,10 @@ class Check(JsRule):
 
     def _drop_async_fix(self, executor):
         ctx = self.ctx
+        if executor.child_by_field_name("return_type") is not None:
+            # `async (...): Promise<void> =>`: without `async` the annotation
+            # no longer type-checks, and rewriting types is not mechanical.
+            return None
         kw = next((c for c in executor.children if c.type == "async"), None)
         after = kw.next_sibling if kw is not None else None
         if kw is None or after is None:

@@ -18,7 +18,9 @@ since a stored promise may be one that never rejects (a cancel token, a
 "ready" latch) or be handled where it is made; Cypress command chains
 (``cy.…then(...)``), which are not promises and have no ``.catch``; minified
 code (lines over 500 characters); a dropped ``new Promise`` with an async
-executor (async-promise-executor reports it).
+executor (async-promise-executor reports it); TypeScript type tests
+(``*.test-d.ts``, ``*.tst.ts``, ``.ts`` files under ``test/types/``), which
+tsd, tstyche or ``tsc --noEmit`` type-check but never run.
 
 Fix (unsafe), inside an async function only: ``await`` the chain, so a
 rejection reaches the caller (and any surrounding ``try``).
@@ -36,6 +38,12 @@ HANDLERS = frozenset({"catch"})
 PROMISE_METHODS = frozenset({"then", "catch", "finally"})
 NOT_PROMISE_ROOTS = frozenset({"cy", "Cypress", "$", "jQuery"})
 # Promises that only wait: a timer cannot fail, so a chain on one has nothing to reject.
+# TypeScript files that are only type-checked (tsd, tstyche, vitest's typecheck, `tsc --noEmit`
+# over test/types): `app.ready().then(ctx => expectType(ctx))` there is an assertion about a
+# type, never a promise that runs.
+TYPE_TEST_FILE = re.compile(
+    r"(\.(test-d|spec-d|tst)\.[cm]?tsx?$)|((^|/)(tests?|__tests__)/types?/(.+/)?[^/]+\.[cm]?tsx?$)"
+)
 TIMER_CALLS = re.compile(r"^(sleep|delay|wait|timeout|setTimeout|setImmediate|nextTick|tick|defer|immediate)$")
 
 
@@ -60,7 +68,13 @@ class Check(JsRule):
                   arguments: (arguments . [(arrow_function) (function_expression)] @ur_executor)) @ur_new)
 """
 
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self._type_test = bool(TYPE_TEST_FILE.search(ctx.path.replace("\\", "/")))
+
     def on_match(self, caps):
+        if self._type_test:
+            return
         if "ur_call" in caps:
             self._chain(caps["ur_call"][0])
         else:
