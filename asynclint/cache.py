@@ -15,6 +15,7 @@ is discarded as a miss. The folder carries its own ``.gitignore``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -75,24 +76,35 @@ def _finding_from_json(d: dict) -> Finding:
     )
 
 
+def _strs(v) -> bool:
+    return type(v) is list and (not v or all(type(x) is str for x in v))
+
+
 def _exports_ok(exports) -> bool:
     if exports is None:
         return True
-    if not isinstance(exports, dict):
+    if type(exports) is not dict:
         return False
-    for key in ("async", "sync"):
-        if not isinstance(exports.get(key), list) or not all(isinstance(x, str) for x in exports[key]):
-            return False
+    if not (_strs(exports.get("async")) and _strs(exports.get("sync"))):
+        return False
     re_ = exports.get("reexports")
-    return isinstance(re_, list) and all(
-        isinstance(r, list) and len(r) == 3 and all(isinstance(x, str) for x in r) for r in re_
-    )
+    return type(re_) is list and (not re_ or all(
+        type(r) is list and len(r) == 3 and all(type(x) is str for x in r) for r in re_
+    ))
+
+
+@functools.lru_cache(maxsize=None)
+def _file_result_class():
+    from .engine import FileResult  # engine imports this module
+
+    return FileResult
 
 
 class ResultCache:
     def __init__(self, folder: str):
         self.folder = folder
-        self._tables: dict[str, dict] = {}  # config fingerprint -> {path: entry}
+        self._tables: dict[str, dict] = {}  # table key -> {path: entry}
+        self._by_fp: dict[str, dict] = {}  # config fingerprint -> its table
         self._dirty: set[str] = set()
 
     @staticmethod
@@ -100,10 +112,13 @@ class ResultCache:
         return hashlib.blake2b(f"{__version__}\0{config_fp}".encode(), digest_size=12).hexdigest()
 
     def _table(self, config_fp: str) -> dict:
-        key = self._key(config_fp)
-        if key not in self._tables:
-            self._tables[key] = self._load(key)
-        return self._tables[key]
+        table = self._by_fp.get(config_fp)
+        if table is None:
+            key = self._key(config_fp)
+            if key not in self._tables:
+                self._tables[key] = self._load(key)
+            table = self._by_fp[config_fp] = self._tables[key]
+        return table
 
     def _file_for(self, key: str) -> str:
         return os.path.join(self.folder, f"v{FORMAT}-{key}.json")
@@ -131,10 +146,12 @@ class ResultCache:
 
     def result_from(self, entry: dict, display: str):
         """Rebuild a FileResult from an entry, or None if the entry is damaged."""
-        from .engine import FileResult
-
+        FileResult = _file_result_class()
         try:
-            findings = [_finding_from_json(d) for d in entry["findings"]]
+            found = entry["findings"]
+            if type(found) is not list:
+                return None
+            findings = [_finding_from_json(d) for d in found] if found else []
             exports = entry.get("exports")
             if not _exports_ok(exports):
                 return None

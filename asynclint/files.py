@@ -117,19 +117,31 @@ class _Ignores:
             self._cache[folder] = _read_gitignore(folder) if self.use_gitignore else None
         return self._cache[folder]
 
-    def ignored(self, abs_path: str, is_dir: bool, scan_root: str, chain: list[str]) -> bool:
+    def ignored(self, rel: str, name: str, abs_path: str, is_dir: bool, chain: list[str]) -> bool:
+        """``rel``: the path relative to the scan root, with "/" separators."""
         suffix = "/" if is_dir else ""
-        rel = os.path.relpath(abs_path, scan_root).replace(os.sep, "/")
-        if self.base_spec.match_file(rel + suffix) or self.base_spec.match_file(os.path.basename(abs_path) + suffix):
+        if self.base_spec.match_file(rel + suffix) or self.base_spec.match_file(name + suffix):
             return True
         for folder in chain:
             spec = self.gitignore(folder)
             if spec is None:
                 continue
-            rel_to = os.path.relpath(abs_path, folder).replace(os.sep, "/")
-            if not rel_to.startswith("..") and spec.match_file(rel_to + suffix):
+            rel_to = _below(abs_path, folder)
+            if rel_to is not None and spec.match_file(rel_to + suffix):
                 return True
         return False
+
+
+def _below(path: str, folder: str) -> str | None:
+    """``path`` relative to ``folder`` ("/" separators) if it lies below it.
+    Both are normalised absolute paths, so this is string slicing — the walk
+    calls it for every entry, and os.path.relpath costs 50 times more."""
+    head = folder if folder.endswith(os.sep) else folder + os.sep
+    if not path.startswith(head):
+        rel = os.path.relpath(path, folder)
+        return None if rel.startswith("..") else rel.replace(os.sep, "/")
+    rel = path[len(head):]
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
 
 
 def discover(paths: list[str], excludes: list[str] | None = None, use_gitignore: bool = True,
@@ -162,32 +174,41 @@ def discover(paths: list[str], excludes: list[str] | None = None, use_gitignore:
                 cur = os.path.dirname(cur)
         else:
             chain = [abs_given]
-        prefix = "" if os.path.isabs(given) else os.path.normpath(given)
-        for abs_path in _walk(abs_given, ignores, chain, out):
+        if os.path.isabs(given):
+            top_display = _display(abs_given, cwd)
+            if os.path.isabs(top_display):
+                prefix = None  # not below the current folder: decided per file
+            else:
+                prefix = "" if top_display == "." else top_display + os.sep
+        else:
+            norm = os.path.normpath(given)
+            prefix = "" if norm == "." else norm + os.sep
+        for abs_path, rel, lang in _walk(abs_given, ignores, chain, out):
             if abs_path in seen:
                 continue
-            lang = language_of(abs_path)
-            if lang is None or (languages is not None and lang not in languages):
+            if languages is not None and lang not in languages:
                 continue
             seen.add(abs_path)
-            rel = os.path.relpath(abs_path, abs_given)
-            display = os.path.normpath(os.path.join(prefix, rel)) if prefix else _display(abs_path, cwd)
+            display = _display(abs_path, cwd) if prefix is None else prefix + rel
             out.files.append(Discovered(abs_path, display))
     return out
 
 
-def _walk(top: str, ignores: _Ignores, chain: list[str], out: Discovery) -> Iterator[str]:
-    stack = [(top, chain)]
-    visited_real: set[str] = set()
+def _walk(top: str, ignores: _Ignores, chain: list[str], out: Discovery) -> Iterator[tuple[str, str, str]]:
+    """(absolute path, path relative to ``top`` with os.sep, language) of
+    each lintable file under ``top``, in sorted order."""
+    stack = [(top, "", chain)]
+    visited: set = set()
     while stack:
-        folder, folder_chain = stack.pop()
+        folder, folder_rel, folder_chain = stack.pop()
         try:
-            real = os.path.realpath(folder)
+            st = os.stat(folder)
+            identity = (st.st_dev, st.st_ino)
+            if identity in visited:
+                continue
+            visited.add(identity)
         except OSError:
-            continue
-        if real in visited_real:
-            continue
-        visited_real.add(real)
+            pass  # scandir below reports it
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -196,18 +217,23 @@ def _walk(top: str, ignores: _Ignores, chain: list[str], out: Discovery) -> Iter
             continue
         subfolders = []
         for entry in entries:
+            name = entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = entry.is_file()
+                is_file = not is_dir and entry.is_file()
             except OSError:
                 continue
+            rel = folder_rel + name
             if is_dir:
-                if ignores.ignored(entry.path, True, top, folder_chain):
+                if ignores.ignored(rel.replace(os.sep, "/") if os.sep != "/" else rel, name, entry.path, True,
+                                   folder_chain):
                     continue
-                subfolders.append(entry.path)
-            elif is_file and language_of(entry.name) is not None:
-                if ignores.ignored(entry.path, False, top, folder_chain):
+                subfolders.append((entry.path, rel + os.sep))
+            elif is_file:
+                lang = language_of(name)
+                if lang is None or ignores.ignored(rel.replace(os.sep, "/") if os.sep != "/" else rel, name,
+                                                   entry.path, False, folder_chain):
                     continue
-                yield entry.path
-        for sub in reversed(subfolders):
-            stack.append((sub, folder_chain + [sub]))
+                yield entry.path, rel, lang
+        for sub, sub_rel in reversed(subfolders):
+            stack.append((sub, sub_rel, folder_chain + [sub]))

@@ -156,6 +156,7 @@ class JsFile:
         self._fn_index = None
         self.options: dict = {}
         self.too_deep = False  # set by the runner when nesting passes the query depth limit
+        self._mentions_promisify = b"promisify" in source
         if fact_matches is None:
             fact_matches = ts_cursor(_fact_query(self.dialect)).matches(self.root)
         self._collect_facts(fact_matches)
@@ -339,7 +340,9 @@ class JsFile:
     def _promisify_target(self, value: Node):
         """``promisify(x)`` / ``util.promisify(x)`` → Ref of x (or None if
         unknown); False when ``value`` is not a promisify call."""
-        if value.type != "call_expression":
+        # Every spelling of util.promisify that resolve() follows (an import,
+        # a property, a require string) has the word in the text.
+        if value.type != "call_expression" or not self._mentions_promisify:
             return False
         fn = value.child_by_field_name("function")
         if fn is None:
@@ -639,7 +642,13 @@ class JsFile:
     def helpers_reached_from_handlers(self) -> dict:
         """Same-file named functions that handler code calls (transitively):
         function node id → (handler description, called name)."""
+        # Most files serve no requests: then no call is in a handler, and the
+        # local-call query (a second traversal of the tree) is not needed.
+        if not any(self._handler_reason(fn) for fn in self._fn_nodes):
+            return {}
         calls = self._local_calls
+        starts = [call.start_byte for call, _ in calls]
+        in_order = all(a <= b for a, b in zip(starts, starts[1:]))
         reached: dict[int, tuple[str, str]] = {}
         work: list[tuple[Node, str]] = []
         for call, name in calls:
@@ -654,7 +663,15 @@ class JsFile:
                 if fn.id in reached or self._handler_reason(fn):
                     continue
                 reached[fn.id] = (why, name)
-                for inner, _ in calls:
+                # The calls inside fn, in document order (a slice of the
+                # sorted list, not a scan of every call in the file).
+                if in_order:
+                    lo = bisect.bisect_left(starts, fn.start_byte)
+                    hi = bisect.bisect_right(starts, fn.end_byte)
+                    candidates = calls[lo:hi]
+                else:
+                    candidates = calls
+                for inner, _ in candidates:
                     if inner.id in seen_calls:
                         continue
                     if self._contains(fn, inner):

@@ -217,10 +217,25 @@ def query_rules() -> tuple:
     return tuple(c for c in js_rules() if c.query.strip())
 
 
+_FACT = object()  # route marker: a match of the per-file facts
+
+
 @dataclass
 class CompiledQuery:
     query: Query
     owners: list  # owners[i]: the owner of pattern i (None: facts)
+
+    def route(self, enabled) -> tuple:
+        """Where each pattern's matches go: _FACT, the rule class, or None
+        (a rule that is not enabled). Cached per set of enabled rules."""
+        cache = self.__dict__.setdefault("_routes", {})
+        hit = cache.get(enabled)
+        if hit is None:
+            hit = cache[enabled] = tuple(
+                _FACT if o is None else o if enabled is None or o.meta.id in enabled else None
+                for o in self.owners
+            )
+        return hit
 
 
 def _compile_whole(dialect: str) -> CompiledQuery:
@@ -302,13 +317,13 @@ def lint_js(path: str, source: bytes, dialect: str, enabled: frozenset | None = 
     """Findings (unconditional and conditional), exports and the file context."""
     tree = ts_parse.parse(source, dialect)
     compiled = _queries(dialect).for_source(source, enabled)
-    owners = compiled.owners
+    route = compiled.route(enabled)
     facts, rule_matches = [], []
     for match in ts_cursor(compiled.query).matches(tree.root_node):
-        owner = owners[match[0]]
-        if owner is None:
+        owner = route[match[0]]
+        if owner is _FACT:
             facts.append(match)
-        elif enabled is None or owner.meta.id in enabled:
+        elif owner is not None:
             rule_matches.append((owner, match[1]))
     ctx = JsFile(path, source, dialect, tree=tree, display_path=display_path, fact_matches=facts)
     ctx.options = options or {}
