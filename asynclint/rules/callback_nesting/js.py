@@ -12,7 +12,9 @@ methods such as ``map``/``filter``/``forEach``/``reduce``, ``sort``,
 nor a Promise executor (``new Promise((resolve) => ...)`` is the way out of
 callbacks, not a level of them). A one-line leaf past the limit
 (``() => cb(err)``, ``function () {}``) is not reported: it adds nothing to
-read through. Minified code (the callback starts on a line over 500
+read through; nor is an expression-bodied arrow with no function inside,
+however many lines it spans (``(c) => c.module === m && !skip(c)``, a
+predicate handed to a graph helper): it computes a value, it does not wait. Minified code (the callback starts on a line over 500
 characters long) is not reported: nobody reads it.
 """
 
@@ -84,6 +86,11 @@ class Check(JsRule):
         body = fn.child_by_field_name("body")
         if body is None:
             return True
+        if body.type != "statement_block" and not self._has_callback(body):
+            # `(c) => c.module === m && !skip(c)` over several lines: an
+            # expression-bodied arrow computes a value (a predicate, a
+            # mapping) and holds no step that waits for another.
+            return True
         if body.type == "statement_block":
             stmts = [c for c in body.named_children if c.type != "comment"]
             if len(stmts) > 1:
@@ -93,13 +100,17 @@ class Check(JsRule):
                 return True
         if body.start_point[0] != body.end_point[0]:
             return False
-        stack = [body]
+        return not self._has_callback(body)
+
+    @staticmethod
+    def _has_callback(node) -> bool:
+        stack = [node]
         while stack:
             n = stack.pop()
             if n.type in CALLBACK_TYPES:
-                return False
+                return True
             stack.extend(n.children)
-        return True
+        return False
 
     def _limit(self) -> int:
         value = self.ctx.options.get("callback-nesting", {}).get("max-depth", 3)
