@@ -1,10 +1,16 @@
 """Per-file facts for Python rules, computed once and shared.
 
-``PyFile`` holds the parsed module and its libcst metadata and answers the
-questions every rule asks: where is this node (1-based code-point columns),
-what is this name's qualified name, which function encloses this node and is
-it ``async def``, which functions are coroutine functions, what was a variable
-built from (``receiver_type``), which project file does an import name.
+``PyFile`` holds the parsed module and answers the questions every rule
+asks: where is this node (1-based code-point columns), what is this name's
+qualified name, which function encloses this node and is it ``async def``,
+which functions are coroutine functions, what was a variable built from
+(``receiver_type``), which project file does an import name.
+
+No libcst metadata provider is used: they walk the tree with libcst's
+visitors, which rebuild every node and cost several parses per file. The
+runner's single walk records parents, imports and defs; positions come from
+one offset-only code generation, on the first finding; names are resolved by
+a small scope analysis of the scopes actually asked about.
 
 "Inside an async def" is decided by the *nearest* enclosing function, so a
 nested sync ``def`` or ``lambda`` switches it off only inside itself; a
@@ -14,14 +20,16 @@ function's decorators, defaults and annotations belong to the enclosing scope
 
 from __future__ import annotations
 
+import bisect
 import builtins
+import contextlib
 import dataclasses
 import os
 import re
 from typing import Iterable, Iterator, Optional
 
 import libcst as cst
-from libcst.metadata import Assignment, PositionProvider, ScopeProvider
+from libcst._nodes.internal import CodegenState
 
 from ..findings import Condition, Edit, Finding, Fix
 from .resolve import resolve_module
@@ -107,6 +115,25 @@ TOKEN_FIELDS = frozenset(
      "empty_lines", "asynchronous"}
 )
 SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# Parents whose Name child names something rather than reading a variable.
+NOT_REFERENCES = (cst.Param, cst.FunctionDef, cst.ClassDef, cst.ImportAlias, cst.NameItem, cst.AsName,
+                  cst.MatchAs, cst.MatchStar, cst.MatchMapping, cst.MatchKeywordElement)
+
+
+class Binding:
+    """What binds a name in a scope: ``node`` is the target ``Name``, the
+    ``Param``, the ``FunctionDef`` / ``ClassDef``, or the ``Import`` /
+    ``ImportFrom`` statement (then ``imported`` says what it imports)."""
+
+    __slots__ = ("node", "imported")
+
+    def __init__(self, node, imported=None):
+        self.node = node
+        self.imported = imported
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"Binding({type(self.node).__name__}, {self.imported})"
 
 
 def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -192,13 +219,60 @@ def _is_static(fn: cst.FunctionDef) -> bool:
     return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in fn.decorators)
 
 
+NEWLINE = re.compile(r"\r\n?|\n")
+
+
+class _OffsetState(CodegenState):
+    """libcst's code generator, keeping only the character offset where each
+    node starts and ends (what PositionProvider records, as line/column, for
+    a far higher price): same start/end rules, syntactic positions included."""
+
+    def __init__(self, default_indent: str, default_newline: str):
+        super().__init__(default_indent=default_indent, default_newline=default_newline)
+        self.offset = 0
+        self.tokens = [""]  # never empty: Module adds no extra newline
+        self.stack: list = []
+        self.spans: dict = {}
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.offset += len(token)
+
+    def add_token(self, value: str) -> None:
+        self.offset += len(value)
+
+    def pop_trailing_newline(self) -> None:
+        pass
+
+    def before_codegen(self, node) -> None:
+        self.stack.append(self.offset)
+
+    def after_codegen(self, node) -> None:
+        start = self.stack.pop()
+        if node not in self.spans:
+            self.spans[node] = (start, self.offset)
+
+    @contextlib.contextmanager
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None):
+        start = self.offset
+        try:
+            yield
+        finally:
+            end = self.offset
+            if start_node is not None:
+                start = self.spans[start_node][0]
+            if end_node is not None:
+                end = self.spans[end_node][1]
+            self.spans[node] = (start, end)
+
+
 class PyFile:
-    def __init__(self, path: str, display: str, module: cst.Module, wrapper, options: dict | None = None,
+    def __init__(self, path: str, display: str, module: cst.Module, wrapper=None, options: dict | None = None,
                  source: bytes | None = None):
         self.path = path
         self.display_path = display
         self.module = module
-        self.wrapper = wrapper
+        self.wrapper = wrapper  # unused: kept for callers that pass one
         self.options = options or {}
         # The decoded text equals module.code (libcst round-trips exactly, BOM
         # dropped); decoding is much cheaper than regenerating it.
@@ -209,59 +283,82 @@ class PyFile:
             except (UnicodeDecodeError, LookupError):
                 text = None
         self.text = text if text is not None else module.code
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        # libcst's line model: \r\n, \r and \n all end a line.
+        self.line_starts = [0] + [m.end() for m in NEWLINE.finditer(self.text)]
+        self._spans: Optional[dict] = None
         self.findings: list[Finding] = []
-        self._maps: dict = {}
         self._parents: Optional[dict] = None
         self._qualnames: dict = {}
         self._coroutine_defs: dict = {}
         self._class_attrs: dict = {}
         self._receiver_cache: dict = {}
         self._mentions: dict = {}
-
-    # ------------------------------------------------------------ metadata
-    def meta(self, provider, node, default=None):
-        """libcst metadata, computed the first time a rule asks for it: a file
-        with no finding never pays for positions."""
-        mapping = self._maps.get(provider)
-        if mapping is None:
-            mapping = self._maps[provider] = self.wrapper.resolve(provider)
-        return mapping.get(node, default)
+        self._bindings: dict = {}
+        self._declared: dict = {}
 
     # ------------------------------------------------------------ facts
-    def _walk_facts(self) -> None:
-        """One cheap pass over the tree: parents, and what the file imports
-        and defines by name. These let rules skip calls that cannot matter
-        before asking for scopes (libcst's scope analysis is the costly part)."""
+    def _walk_facts(self, collect: frozenset = frozenset()) -> list:
+        """One pass over the tree: parents, what the file imports and defines
+        by name, and (in document order) the nodes whose types are in
+        ``collect`` (what the rules' ``visit_*`` hooks want). Imports and defs
+        let rules skip calls that cannot matter before asking for scopes
+        (libcst's scope analysis is the costly part)."""
         parents: dict = {}
         imports: dict = {}
         defs: set = set()
         async_defs: set = set()
-        for node in walk(self.module):
-            for child in child_nodes(node):
-                parents[child] = node
-            if isinstance(node, cst.FunctionDef):
+        hits: list = []
+        fields = _FIELDS
+        CSTNode = cst.CSTNode
+        FunctionDef, Import, ImportFrom, ImportStar = cst.FunctionDef, cst.Import, cst.ImportFrom, cst.ImportStar
+        stack = [self.module]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
+            kind = type(node)
+            if kind in collect:
+                hits.append(node)
+            if kind is FunctionDef:
                 defs.add(node.name.value)
                 if node.asynchronous is not None:
                     async_defs.add(node.name.value)
-            elif isinstance(node, cst.Import):
+            elif kind is Import:
                 for alias in node.names:
                     full = module_name(alias.name)
                     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                         imports.setdefault(alias.asname.name.value, []).append(ImportedName(full, None, 0, True))
                     else:
                         imports.setdefault(full.split(".")[0], []).append(ImportedName(full, None, 0, False))
-            elif isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+            elif kind is ImportFrom and not isinstance(node.names, ImportStar):
                 mod = module_name(node.module) if node.module is not None else ""
                 for alias in node.names:
                     name = module_name(alias.name)
                     aliased = alias.asname is not None and isinstance(alias.asname.name, cst.Name)
                     local = alias.asname.name.value if aliased else name
                     imports.setdefault(local, []).append(ImportedName(mod, name, len(node.relative), aliased))
+            names = fields.get(kind)
+            if names is None:
+                names = fields[kind] = tuple(
+                    f.name for f in dataclasses.fields(node)
+                    if "whitespace" not in f.name and f.name not in TOKEN_FIELDS
+                )
+            children = []
+            for name in names:
+                value = getattr(node, name)
+                if isinstance(value, CSTNode):
+                    children.append(value)
+                elif isinstance(value, (tuple, list)):
+                    for item in value:
+                        if isinstance(item, CSTNode):
+                            children.append(item)
+            for child in reversed(children):
+                parents[child] = node
+                push(child)
         self._parents = parents
         self.imports = imports
         self.def_names = frozenset(defs)
         self.async_def_names = frozenset(async_defs)
+        return hits
 
     def parent(self, node) -> Optional[cst.CSTNode]:
         if self._parents is None:
@@ -278,53 +375,220 @@ class PyFile:
         shadowing is left to the scope analysis)."""
         return self.facts().imports.get(name, [])
 
+    # ------------------------------------------------------------ scopes
+    # A light scope analysis, asked only for the names rules look up: which
+    # scope a name resolves in (function, lambda, comprehension, class body
+    # for its own statements, module, builtins) and what binds it there.
+    # It replaces libcst's ScopeProvider (a full pass costing several parses)
+    # for qualified names and assignments; it does not order bindings, as
+    # libcst's scopes do not either.
+
+    def scope_node(self, node):
+        """The node whose scope ``node`` is evaluated in: a FunctionDef or
+        Lambda (its body), a ClassDef (its body), a comprehension (all but its
+        first iterable), or the Module."""
+        child, prev = node, None
+        for anc in self.ancestors(node):
+            kind = type(anc)
+            if kind is cst.FunctionDef or kind is cst.ClassDef or kind is cst.Lambda:
+                if child is anc.body:
+                    return anc
+            elif kind in COMPREHENSIONS:
+                if not (child is anc.for_in and prev is anc.for_in.iter):
+                    return anc
+            prev, child = child, anc
+        return self.module
+
+    def bindings(self, scope) -> dict:
+        """name -> [Binding] for what ``scope`` binds itself, plus
+        ``"global"`` / ``"nonlocal"`` sets of declared names."""
+        table = self._bindings.get(scope)
+        if table is not None:
+            return table
+        table = {}
+        declared = {"global": set(), "nonlocal": set()}
+
+        def bind(target, imported=None, node=None):
+            if isinstance(target, cst.Name):
+                table.setdefault(target.value, []).append(Binding(node or target, imported))
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                for el in target.elements:
+                    bind(el.value)
+            elif isinstance(target, cst.StarredElement):
+                bind(target.value)
+
+        roots = []
+        if isinstance(scope, (cst.FunctionDef, cst.Lambda)):
+            for param in _all_params(scope.params):
+                table.setdefault(param.name.value, []).append(Binding(param, None))
+            roots.append(scope.body)
+        elif isinstance(scope, cst.ClassDef):
+            roots.append(scope.body)
+        elif isinstance(scope, COMPREHENSIONS):
+            comp = scope.for_in
+            while comp is not None:
+                bind(comp.target)
+                comp = comp.inner_for_in
+        else:
+            roots.append(scope)
+        for root in roots:
+            for node in walk(root, SCOPE_NODES + COMPREHENSIONS):
+                kind = type(node)
+                if node is not root and (kind is cst.FunctionDef or kind is cst.ClassDef):
+                    table.setdefault(node.name.value, []).append(Binding(node, None))
+                elif kind is cst.Assign:
+                    for t in node.targets:
+                        bind(t.target)
+                elif kind is cst.AnnAssign or kind is cst.AugAssign or kind is cst.NamedExpr:
+                    bind(node.target)
+                elif kind is cst.For:
+                    bind(node.target)
+                elif kind is cst.WithItem or kind is cst.ExceptHandler or kind is cst.ExceptStarHandler:
+                    as_name = node.asname if kind is cst.WithItem else node.name
+                    if as_name is not None:
+                        bind(as_name.name)
+                elif kind is cst.MatchAs or kind is cst.MatchStar:
+                    if node.name is not None:
+                        bind(node.name)
+                elif kind is cst.MatchMapping:
+                    if node.rest is not None:
+                        bind(node.rest)
+                elif kind is cst.Import:
+                    for alias in node.names:
+                        full = module_name(alias.name)
+                        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                            bind(alias.asname.name, ImportedName(full, None, 0, True), node)
+                        else:
+                            table.setdefault(full.split(".")[0], []).append(
+                                Binding(node, ImportedName(full, None, 0, False)))
+                elif kind is cst.ImportFrom and not isinstance(node.names, cst.ImportStar):
+                    mod = module_name(node.module) if node.module is not None else ""
+                    for alias in node.names:
+                        name = module_name(alias.name)
+                        aliased = alias.asname is not None and isinstance(alias.asname.name, cst.Name)
+                        local = alias.asname.name.value if aliased else name
+                        table.setdefault(local, []).append(
+                            Binding(node, ImportedName(mod, name, len(node.relative), aliased)))
+                elif kind is cst.Global or kind is cst.Nonlocal:
+                    key = "global" if kind is cst.Global else "nonlocal"
+                    declared[key].update(item.name.value for item in node.names)
+        self._bindings[scope] = table
+        self._declared[scope] = declared
+        return table
+
+    def lookup(self, name: str, node) -> Optional[list]:
+        """The bindings ``name`` resolves to where ``node`` is, or None when
+        nothing in the file binds it (a builtin, or undefined)."""
+        scope = self.scope_node(node)
+        first = True
+        while True:
+            is_module = scope is self.module
+            if first or not isinstance(scope, cst.ClassDef):
+                table = self.bindings(scope)
+                declared = self._declared[scope]
+                if name in declared["global"] and not is_module:
+                    table = self.bindings(self.module)
+                    return table.get(name)
+                if name not in declared["nonlocal"] and name in table:
+                    return table[name]
+            if is_module:
+                return None
+            scope = self.scope_node(scope)
+            first = False
+
     def _qualified(self, node) -> frozenset:
-        """What libcst's QualifiedNameProvider gives (it is exactly
-        ``scope.get_qualified_names_for(node)``), without its extra pass.
-        A name rooted in something neither imported nor a builtin has no
-        import/builtin qualified name: answered without scopes."""
+        """(qualified name, "IMPORT" | "BUILTIN") pairs of a Name/Attribute,
+        as libcst's ``get_qualified_names_for`` gives them (leading dots for
+        relative imports): ``subprocess.run`` for ``sp.run`` after ``import
+        subprocess as sp``. A name bound otherwise (a local, a parameter)
+        has none."""
         names = self._qualnames.get(node)
         if names is None:
             root = root_name(node)
             if root is None or (root not in self.facts().imports and root not in BUILTIN_NAMES):
                 names = frozenset()
             else:
-                scope = self.scope(node)
-                names = frozenset(scope.get_qualified_names_for(node)) if scope is not None else frozenset()
+                chain = dotted(node) or root
+                rest = chain[len(root):]
+                found = self.lookup(root, node)
+                if found is None:
+                    names = frozenset({(f"builtins.{chain}", "BUILTIN")}) if root in BUILTIN_NAMES else frozenset()
+                else:
+                    out = set()
+                    for b in found:
+                        imp = b.imported
+                        if imp is None:
+                            continue
+                        if imp.name is None:
+                            base = imp.module if imp.aliased else root
+                        else:
+                            base = "." * imp.level + (f"{imp.module}.{imp.name}" if imp.module else imp.name)
+                        out.add((base + rest, "IMPORT"))
+                    names = frozenset(out)
             self._qualnames[node] = names
         return names
 
     def qualnames(self, node) -> frozenset:
         """Qualified names of a Name/Attribute (``subprocess.run`` for ``sp.run``
         after ``import subprocess as sp``); imports and builtins only."""
-        return frozenset(q.name for q in self._qualified(node) if q.source.name in ("IMPORT", "BUILTIN"))
+        return frozenset(q for q, _source in self._qualified(node))
 
     def imported_names(self, node) -> frozenset:
-        return frozenset(q.name for q in self._qualified(node) if q.source.name == "IMPORT")
+        return frozenset(q for q, source in self._qualified(node) if source == "IMPORT")
 
-    def scope(self, node):
-        return self.meta(ScopeProvider, node)
+    def references(self, target: cst.Name) -> Optional[list]:
+        """The Name nodes that read the variable ``target`` binds, in the
+        function or module that binds it; None when it is not bound there or
+        is also read from a nested function, lambda or comprehension."""
+        scope = self.scope_node(target)
+        name = target.value
+        own = self.bindings(scope).get(name, ())
+        if not any(b.node is target for b in own):
+            return None
+        bound = {id(b.node) for b in own}
+        refs = []
+        for node in walk(scope.body if scope is not self.module else scope):
+            if type(node) is not cst.Name or node.value != name or id(node) in bound:
+                continue
+            parent = self.parent(node)
+            if (isinstance(parent, cst.Attribute) and parent.attr is node) or \
+                    (isinstance(parent, cst.Arg) and parent.keyword is node) or \
+                    isinstance(parent, NOT_REFERENCES):
+                continue
+            if self.scope_node(node) is not scope:
+                return None
+            refs.append(node)
+        return refs
 
     def assignments(self, name_node: cst.Name) -> Optional[list]:
-        scope = self.scope(name_node)
-        if scope is None:
-            return None
-        try:
-            return list(scope[name_node.value])
-        except Exception:  # pragma: no cover - libcst scope corner cases
-            return None
+        """The :class:`Binding` s of the name where it is used (empty for a
+        builtin or undefined name)."""
+        return list(self.lookup(name_node.value, name_node) or ())
 
     # ------------------------------------------------------------ positions
+    def span(self, node) -> tuple[int, int]:
+        """(start, end) character offsets of the node in ``text``, as libcst's
+        PositionProvider delimits it; generated once per file, on demand."""
+        if self._spans is None:
+            state = _OffsetState(self.module.default_indent, self.module.default_newline)
+            self.module._codegen(state)
+            self._spans = state.spans
+        return self._spans[node]
+
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.line_starts, offset)
+        return line, offset - self.line_starts[line - 1] + 1
+
     def position(self, node) -> tuple[int, int, int, int]:
-        rng = self.meta(PositionProvider, node)
-        return rng.start.line, rng.start.column + 1, rng.end.line, rng.end.column + 1
+        start, end = self.span(node)
+        return self._line_col(start) + self._line_col(end)
 
     def offset(self, line: int, column: int) -> int:
         return self.line_starts[line - 1] + column - 1
 
     def code(self, node) -> str:
-        line, col, end_line, end_col = self.position(node)
-        return self.text[self.offset(line, col):self.offset(end_line, end_col)]
+        start, end = self.span(node)
+        return self.text[start:end]
 
     def label(self, node, limit: int = 40) -> Optional[str]:
         """The node's source on one line, with its own parentheses, for
@@ -476,7 +740,7 @@ class PyFile:
             return None
         defs = []
         for a in assigns:
-            if not isinstance(a, Assignment) or not isinstance(a.node, cst.FunctionDef):
+            if not isinstance(a.node, cst.FunctionDef):
                 return None
             defs.append(a.node)
         return defs
@@ -645,8 +909,6 @@ class PyFile:
             return None
         values = []
         for a in assigns:
-            if not isinstance(a, Assignment):
-                return None
             node = a.node
             if isinstance(node, cst.Param):
                 if node.annotation is None:

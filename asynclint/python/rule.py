@@ -1,33 +1,35 @@
-"""The shape of a Python check: a libcst batchable visitor with the file's facts.
+"""The shape of a Python check: ``visit_<NodeType>`` hooks and the file's facts.
 
-Every enabled check of a file is a :class:`PyRule`; the runner hands them all
-to one ``MetadataWrapper.visit_batched`` call, so the tree is walked once.
-A fresh instance is made per file (instance attributes are per-file state).
-``visit_*`` / ``leave_*`` methods are libcst's; anything a check needs after
-the whole file was seen goes in ``leave_Module``. Helper methods must not
-start with ``visit_`` or ``leave_`` (libcst would take them for hooks).
+Every enabled check of a file is a :class:`PyRule`; the runner walks the
+tree once and calls each check's ``visit_<Type>`` method (``visit_Call``,
+``visit_ExceptHandler`` ... named after libcst node classes) for every node
+of that exact type, parents before children. There are no ``leave_*``
+hooks. A fresh instance is made per file (instance attributes are per-file
+state). Helper methods must not start with ``visit_``.
+
+``TRIGGER`` is a pattern the source must contain for the check to possibly
+fire (``except`` for empty-catch): a file without it skips the check
+entirely, which keeps scans of ordinary code close to the parse cost.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from typing import ClassVar, Optional
 
-import libcst as cst
 from ..findings import Condition, Fix
 from ..rules.base import RuleMeta
 from .context import PyFile
 
 
-class PyRule(cst.BatchableCSTVisitor):
+class PyRule:
     meta: ClassVar[RuleMeta]
-    # Nothing is declared on purpose: ``self.ctx`` computes parents, scopes,
-    # qualified names and positions the first time any rule asks, so a file
+    # No libcst metadata is declared: ``self.ctx`` computes parents, scopes,
+    # qualified names and positions the first time a check asks, so a file
     # that needs none of them (no candidate call, no finding) never pays.
-    # Declaring a provider here makes libcst compute it for every file.
-    METADATA_DEPENDENCIES = ()
+    TRIGGER: ClassVar[Optional[re.Pattern]] = None
 
     def __init__(self, ctx: PyFile):
-        super().__init__()
         self.ctx = ctx
 
     @property

@@ -3,9 +3,12 @@
 The file's bytes go to libcst as they are, so an encoding cookie or a BOM is
 honoured. A file libcst cannot parse yields one ``syntax-error`` finding and
 nothing else; the scan goes on with the next file. Otherwise the enabled
-checks (``py.py`` of each rule package) are instantiated for the file and
-visited together with ``MetadataWrapper.visit_batched``; metadata (positions,
-parents, scopes, qualified names) is computed once and shared.
+checks (``py.py`` of each rule package) whose ``TRIGGER`` pattern occurs in
+the source are instantiated for the file, and one walk over the tree (our
+own: libcst's visitors rebuild every node and cost several parses) records
+parents, imports and defs and hands each node to the checks' ``visit_<Type>``
+hooks. Positions, scopes and qualified names are computed only when a check
+asks for them (see ``PyFile``).
 
 ``module_exports`` (see ``exports.py``) tells the project index which
 module-level names are coroutine functions (``async def``), which are
@@ -21,7 +24,6 @@ import tokenize
 from typing import Optional
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
 from ..findings import Finding, Severity
 from ..rules import py_rules
@@ -49,11 +51,42 @@ def lint_py(path: str, source: bytes, config, display: str | None = None):
     checks = [cls for cls in py_rules() if cls.meta.id in enabled]
     findings: list[Finding] = []
     if checks:
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        ctx = PyFile(path, display, wrapper.module, wrapper, config.rule_options, source)
-        wrapper.visit_batched([cls(ctx) for cls in checks])
-        findings = ctx.findings
+        ctx = PyFile(path, display, module, None, config.rule_options, source)
+        checks = [cls for cls in checks if cls.TRIGGER is None or cls.TRIGGER.search(ctx.text)]
+        if checks:
+            run_checks(ctx, [cls(ctx) for cls in checks])
+            findings = ctx.findings
     return findings, exports_of(module, path)
+
+
+_HOOKS: dict = {}
+
+
+def _hooks(cls) -> list:
+    """(node type, method name) of a check class's ``visit_<Type>`` hooks."""
+    hooks = _HOOKS.get(cls)
+    if hooks is None:
+        hooks = []
+        for name in dir(cls):
+            if name.startswith("visit_"):
+                node_type = getattr(cst, name[len("visit_"):], None)
+                if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
+                    hooks.append((node_type, name))
+        _HOOKS[cls] = hooks
+    return hooks
+
+
+def run_checks(ctx: PyFile, checks: list) -> None:
+    """Walk the tree once and call every check's hooks, in document order
+    (parents before children, as libcst's visitors would)."""
+    table: dict = {}
+    for check in checks:
+        for node_type, name in _hooks(type(check)):
+            table.setdefault(node_type, []).append(getattr(check, name))
+    hits = ctx._walk_facts(frozenset(table))
+    for node in hits:
+        for hook in table[type(node)]:
+            hook(node)
 
 
 

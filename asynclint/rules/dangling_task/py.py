@@ -37,7 +37,7 @@ from typing import Optional
 import libcst as cst
 
 from ...findings import Edit, Fix, FixSafety
-from ...python.context import last_name, positional_args
+from ...python.context import last_name, positional_args, walk
 from ...python.rule import PyRule
 from . import META
 
@@ -58,6 +58,8 @@ TASK_NAMES = ("task", "bg_task", "background_task", "new_task")
 
 class Check(PyRule):
     meta = META
+    # the function's name is written somewhere, if only in an aliased import
+    TRIGGER = re.compile(r"(?:create_task|ensure_future)")
 
     def visit_Expr(self, node: cst.Expr) -> None:
         call = node.value
@@ -123,15 +125,13 @@ class Check(PyRule):
             return None
         if not isinstance(ctx.parent(line_stmt), (cst.IndentedBlock, cst.Module)):
             return None
-        scope = ctx.scope(call)
-        if scope is None:
-            return None
-        var = next((n for n in TASK_NAMES if n not in scope and not scope.accesses[n]), None)
+        scope = ctx.scope_node(call)
+        used = {n.value for n in walk(scope) if isinstance(n, cst.Name)}
+        var = next((n for n in TASK_NAMES if n not in used and ctx.lookup(n, call) is None), None)
         if var is None:
             return None
         edits = []
-        globals_ = scope.globals
-        if SET_NAME not in globals_:
+        if SET_NAME not in ctx.bindings(ctx.module):
             insertion = self._set_insertion()
             if insertion is None:
                 return None

@@ -52,6 +52,7 @@ IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 
 class Check(PyRule):
     meta = META
+    TRIGGER = re.compile(r"\bexcept\b")
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._check(node, star=False)

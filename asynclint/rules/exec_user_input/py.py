@@ -21,10 +21,10 @@ parameter of the enclosing function, ``request.*``, ``sys.argv``,
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import libcst as cst
-from libcst.metadata import Assignment
 
 from ...python.context import dotted, keyword_arg, last_name, positional_args, walk
 from ...python.rule import PyRule
@@ -54,6 +54,8 @@ MAX_DEPTH = 6
 
 class Check(PyRule):
     meta = META
+    # the shell function's name (or its module's) is written somewhere
+    TRIGGER = re.compile(r"(?:subprocess|system|popen|getoutput|getstatusoutput)")
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -142,7 +144,7 @@ class Check(PyRule):
         if not assigns:
             return False
         for a in assigns:
-            if not isinstance(a, Assignment) or not isinstance(a.node, cst.Name):
+            if not isinstance(a.node, cst.Name):
                 return False
             parent = ctx.parent(a.node)
             if isinstance(parent, cst.AssignTarget):
@@ -177,7 +179,7 @@ class Check(PyRule):
         names = [n for n in found if isinstance(n, cst.Name) and n.value not in ("self", "cls")]
         for node in names:
             assigns = ctx.assignments(node) or []
-            if any(isinstance(a, Assignment) and isinstance(a.node, cst.Param) for a in assigns):
+            if any(isinstance(a.node, cst.Param) for a in assigns):
                 fn = ctx.enclosing_function(assigns[0].node)
                 owner = f" of `{fn.name.value}()`" if isinstance(fn, cst.FunctionDef) else ""
                 return f"`{node.value}`, a parameter{owner}"
@@ -194,7 +196,7 @@ class Check(PyRule):
 
     def _assigned_value(self, a):
         ctx = self.ctx
-        if not isinstance(a, Assignment) or not isinstance(a.node, cst.Name):
+        if not isinstance(a.node, cst.Name):
             return None
         parent = ctx.parent(a.node)
         if isinstance(parent, cst.AssignTarget):

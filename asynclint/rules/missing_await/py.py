@@ -26,10 +26,10 @@ legal in ``async def``).
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import libcst as cst
-from libcst.metadata import Assignment
 
 from ...findings import Fix, FixSafety
 from ...python.context import root_name
@@ -88,6 +88,8 @@ RECEIVER_CLASSES = frozenset(kind.split(".")[-1] for kind in RECEIVER_COROUTINES
 
 class Check(PyRule):
     meta = META
+    # a known coroutine comes from an ``async def`` here or from an import
+    TRIGGER = re.compile(r"\b(?:async|import)\b")
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -150,17 +152,8 @@ class Check(PyRule):
         if known is None:
             return
         label, why, _effect, condition = known
-        scope = self.ctx.scope(target)
-        if scope is None:
-            return
-        refs = []
-        for a in scope.assignments[target.value]:
-            if isinstance(a, Assignment) and a.node is target:
-                refs = [r.node for r in a.references]
-                break
-        else:
-            return
-        if any(scope is not self.ctx.scope(r) for r in refs):
+        refs = self.ctx.references(target)
+        if refs is None:
             return  # used by a nested function or comprehension: too far to follow
         bad = None
         for ref in refs:

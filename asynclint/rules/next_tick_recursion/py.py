@@ -31,6 +31,7 @@ Design choices, as for JavaScript (precision first):
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import libcst as cst
@@ -45,6 +46,7 @@ MAX_FUNCTIONS = 200
 
 class Check(PyRule):
     meta = META
+    TRIGGER = re.compile(r"call_soon")
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 
 import libcst as cst
-from libcst.metadata import QualifiedNameProvider, ScopeProvider
 
 from ...findings import Edit, Fix, FixSafety
 from ...python.rule import PyRule
@@ -57,7 +56,7 @@ def _names(node) -> set:
 
 class Check(PyRule):
     meta = META
-    METADATA_DEPENDENCIES = PyRule.METADATA_DEPENDENCIES + (ScopeProvider, QualifiedNameProvider)
+    TRIGGER = re.compile(r"\bawait\b")
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         run = []

@@ -31,6 +31,7 @@ statement in a module that does ``import asyncio``: ``await asyncio.sleep(...)``
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import libcst as cst
@@ -102,6 +103,8 @@ OFFLOAD_METHODS = frozenset({"run_in_executor", "run_in_threadpool", "to_thread"
 
 class Check(PyRule):
     meta = META
+    # only code inside ``async def`` is looked at
+    TRIGGER = re.compile(r"\basync\b")
 
     def __init__(self, ctx):
         super().__init__(ctx)
