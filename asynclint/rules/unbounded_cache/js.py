@@ -27,6 +27,7 @@ ADD_METHODS = frozenset({"set", "add", "push", "unshift"})
 FUNCTION_TYPES = frozenset({"function_declaration", "function_expression", "arrow_function", "method_definition",
                             "generator_function_declaration", "generator_function", "function"})
 REQUEST_GLOBALS = frozenset({"req", "request", "ctx"})
+ADD_SITE = re.compile(rb"(?<![\w$.])([A-Za-z_$][\w$]*)\s*(?:\[|\??\.\s*(?:set|add|push|unshift)\s*\()")
 # Request/response properties with a small, server-defined set of values: a key
 # built from them (`hits[req.method]`, `byStatus.set(res.statusCode, n)`,
 # `byRoute[req.route.path]`) is a metric, not a leak.
@@ -73,39 +74,43 @@ class Check(JsRule):
         for the module-level containers, found by searching the text."""
         ctx = self.ctx
         src = ctx.source
-        for name in self._containers:
-            n = re.escape(name.encode())
-            for m in re.finditer(rb"(?<![\w$.])" + n + rb"\s*(?:\[|\??\.\s*(?:set|add|push|unshift)\s*\()", src):
-                node = ctx.root.named_descendant_for_byte_range(m.start(), m.start() + len(name.encode()))
-                if node is None or node.type != "identifier" or node.start_byte != m.start():
+        names = {n.encode(): n for n in self._containers}
+        # One pass over the text for all names (a bundle declares thousands of module-level containers).
+        for m in ADD_SITE.finditer(src):
+            name = names.get(m.group(1))
+            if name is None:
+                continue
+            node = ctx.root.named_descendant_for_byte_range(m.start(), m.start() + len(m.group(1)))
+            if node is None or node.type != "identifier" or node.start_byte != m.start():
+                continue
+            parent = node.parent
+            if parent is None or parent.child_by_field_name("object") != node:
+                continue
+            if parent.type == "subscript_expression":
+                outer = parent.parent
+                if outer is not None and outer.type in ("assignment_expression", "augmented_assignment_expression") \
+                        and outer.child_by_field_name("left") == parent:
+                    index = parent.child_by_field_name("index")
+                    if index is not None:
+                        self._adds.append((name, outer, [index], "stores"))
+            elif parent.type == "member_expression":
+                call = parent.parent
+                if call is None or call.type != "call_expression" or call.child_by_field_name("function") != parent:
                     continue
-                parent = node.parent
-                if parent is None or parent.child_by_field_name("object") != node:
+                method = ctx.text(parent.child_by_field_name("property"))
+                args_node = call.child_by_field_name("arguments")
+                args = [a for a in (args_node.named_children if args_node is not None else ()) if a.type != "comment"]
+                if not args:
                     continue
-                if parent.type == "subscript_expression":
-                    outer = parent.parent
-                    if outer is not None and outer.type in ("assignment_expression", "augmented_assignment_expression") \
-                            and outer.child_by_field_name("left") == parent:
-                        index = parent.child_by_field_name("index")
-                        if index is not None:
-                            self._adds.append((name, outer, [index], "stores"))
-                elif parent.type == "member_expression":
-                    call = parent.parent
-                    if call is None or call.type != "call_expression" or call.child_by_field_name("function") != parent:
-                        continue
-                    method = ctx.text(parent.child_by_field_name("property"))
-                    args_node = call.child_by_field_name("arguments")
-                    args = [a for a in (args_node.named_children if args_node is not None else ()) if a.type != "comment"]
-                    if not args:
-                        continue
-                    keys = args if method in ("push", "unshift") else args[:1]
-                    self._adds.append((name, call, keys, method))
+                keys = args if method in ("push", "unshift") else args[:1]
+                self._adds.append((name, call, keys, method))
 
     def finish(self):
         ctx = self.ctx
         if not self._containers:
             return
         self._find_adds()
+        serving: dict = {}
         reported: set[str] = set()
         for name, site, keys, verb in self._adds:
             kind = self._containers.get(name)
@@ -117,10 +122,14 @@ class Check(JsRule):
                 continue
             if kind == "array" and verb == "stores":
                 continue  # arr[i] = x replaces as often as it grows
-            if self._shadowed(name, site):
-                continue
-            why = ctx.serving_context(site)
-            if why is None:
+            # Serving context depends only on the enclosing function: look it up once per function.
+            fn = ctx.enclosing_function(site)
+            if fn is None:
+                continue  # module level: runs once, at load
+            if fn.id not in serving:
+                serving[fn.id] = ctx.serving_context(site)
+            why = serving[fn.id]
+            if why is None or self._shadowed(name, site):
                 continue
             source = self._request_derived(site, keys)
             if source is None:
