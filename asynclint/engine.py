@@ -256,12 +256,14 @@ def _inject_fault(kind: str) -> None:
         raise RuntimeError("injected fault")
 
 
-def _expect_files(count: int) -> None:
+def _expect_files(count: int, split: bool = False) -> None:
     """Tell the JS runner how many files this process will lint (a process
-    with many compiles the full query at once, see javascript/runner.py)."""
-    from .javascript.runner import expect_files
+    with many compiles the full query at once; one with a single file may
+    share the work with a forked helper — see javascript/runner.py)."""
+    from .javascript import runner
 
-    expect_files(count)
+    runner.expect_files(count)
+    runner.allow_split(split and count == 1)
 
 
 def _worker_init(resolver, per_worker: int = 0) -> None:
@@ -464,10 +466,15 @@ def lint_paths(paths: list[str], config: Config | ConfigResolver,
     if jobs > 1 and len(tasks) >= 2 * jobs and len(tasks) > 16:
         _run_pool(resolver, tasks, jobs, deliver, notices)
     else:
-        if any(language_of(t[0]) in ("js", "ts") for t in tasks):
-            _expect_files(len(tasks))
-        for task in tasks:
-            deliver(task, _lint_task(resolver, *task))
+        has_js = any(language_of(t[0]) in ("js", "ts") for t in tasks)
+        if has_js:
+            _expect_files(len(tasks), split=jobs > 1)
+        try:
+            for task in tasks:
+                deliver(task, _lint_task(resolver, *task))
+        finally:
+            if has_js:
+                _expect_files(0)
     if cache is not None:
         cache.save()
 
