@@ -138,3 +138,30 @@ def test_fix_without_unsafe_flag_changes_nothing(in_tmp):
     path.write_text(CJS, encoding="utf-8")
     run("scan", "--no-cache", "--select", "unsafe-pipe", "--fix", "compress.js")
     assert path.read_text(encoding="utf-8") == CJS
+
+
+# ---------------------------------------------------------------- the other section-B fixes
+FIXABLE = ["unsafe-pipe", "ignored-backpressure", "uncaught-exception-continue", "uncleared-interval",
+           "stack-trace-leak"]
+
+
+@pytest.mark.parametrize("rid", FIXABLE)
+def test_fixes_on_positive_fixtures_parse_and_reach_a_fixed_point(in_tmp, rid):
+    """Every unsafe fix these rules offer on their positive fixtures leaves
+    files that parse, and a second run finds nothing more to fix."""
+    from conftest import FIXTURES
+
+    names = []
+    for src in sorted((FIXTURES / rid).glob("positive*")):
+        (in_tmp / src.name).write_bytes(src.read_bytes())
+        names.append(src.name)
+    before = {n: (in_tmp / n).read_text(encoding="utf-8") for n in names}
+    res = run("scan", "--no-cache", "--select", rid, "--fix", "--unsafe-fixes", *names)
+    assert "Fixed" in res.stderr, res.output  # at least one fix is offered per rule
+    after = {n: (in_tmp / n).read_text(encoding="utf-8") for n in names}
+    assert after != before
+    for n, text in after.items():
+        assert parses(str(in_tmp / n), text), n
+    res = run("scan", "--no-cache", "--select", rid, "--fix", "--unsafe-fixes", *names)
+    assert "Fixed" not in res.stderr
+    assert {n: (in_tmp / n).read_text(encoding="utf-8") for n in names} == after
