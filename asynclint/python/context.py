@@ -20,12 +20,14 @@ function's decorators, defaults and annotations belong to the enclosing scope
 
 from __future__ import annotations
 
+import ast
 import bisect
 import builtins
 import contextlib
 import dataclasses
 import os
 import re
+import warnings
 from typing import Iterable, Iterator, Optional
 
 import libcst as cst
@@ -285,7 +287,10 @@ class PyFile:
         self.text = text if text is not None else module.code
         # libcst's line model: \r\n, \r and \n all end a line.
         self.line_starts = [0] + [m.end() for m in NEWLINE.finditer(self.text)]
-        self._spans: Optional[dict] = None
+        self._spans: dict = {}
+        self._whole = False  # every node's span is known
+        self._generated: set = set()
+        self._tops: Optional[dict] = None
         self.findings: list[Finding] = []
         self._parents: Optional[dict] = None
         self._qualnames: dict = {}
@@ -308,9 +313,11 @@ class PyFile:
         defs: set = set()
         async_defs: set = set()
         hits: list = []
+        yields: list = []
         fields = _FIELDS
         CSTNode = cst.CSTNode
         FunctionDef, Import, ImportFrom, ImportStar = cst.FunctionDef, cst.Import, cst.ImportFrom, cst.ImportStar
+        Yield = cst.Yield
         stack = [self.module]
         pop, push = stack.pop, stack.append
         while stack:
@@ -318,7 +325,9 @@ class PyFile:
             kind = type(node)
             if kind in collect:
                 hits.append(node)
-            if kind is FunctionDef:
+            if kind is Yield:
+                yields.append(node)
+            elif kind is FunctionDef:
                 defs.add(node.name.value)
                 if node.asynchronous is not None:
                     async_defs.add(node.name.value)
@@ -355,10 +364,20 @@ class PyFile:
                 parents[child] = node
                 push(child)
         self._parents = parents
+        self._yields = yields
+        self._yielding = None
         self.imports = imports
         self.def_names = frozenset(defs)
         self.async_def_names = frozenset(async_defs)
         return hits
+
+    def yielding(self) -> set:
+        """The functions with a ``yield`` of their own (generators), from the
+        walk's list of yields rather than a walk of every function."""
+        self.facts()
+        if self._yielding is None:
+            self._yielding = {self.enclosing_function(y) for y in self._yields}
+        return self._yielding
 
     def parent(self, node) -> Optional[cst.CSTNode]:
         if self._parents is None:
@@ -417,6 +436,11 @@ class PyFile:
             elif isinstance(target, cst.StarredElement):
                 bind(target.value)
 
+        # Expressions bind nothing but through `:=` (comprehensions are scopes
+        # of their own): without one in the file, they are not entered.
+        prune = SCOPE_NODES + COMPREHENSIONS
+        if ":=" not in self.text:
+            prune = prune + (cst.BaseExpression,)
         roots = []
         if isinstance(scope, (cst.FunctionDef, cst.Lambda)):
             for param in _all_params(scope.params):
@@ -432,7 +456,7 @@ class PyFile:
         else:
             roots.append(scope)
         for root in roots:
-            for node in walk(root, SCOPE_NODES + COMPREHENSIONS):
+            for node in walk(root, prune):
                 kind = type(node)
                 if node is not root and (kind is cst.FunctionDef or kind is cst.ClassDef):
                     table.setdefault(node.name.value, []).append(Binding(node, None))
@@ -568,12 +592,79 @@ class PyFile:
     # ------------------------------------------------------------ positions
     def span(self, node) -> tuple[int, int]:
         """(start, end) character offsets of the node in ``text``, as libcst's
-        PositionProvider delimits it; generated once per file, on demand."""
-        if self._spans is None:
+        PositionProvider delimits it. Code generation is what finds them, so
+        only the top-level statement holding the node is generated, starting
+        at the line CPython's parser (``ast``, a fraction of the cost) gives
+        for it; the whole module when that cannot be matched."""
+        spans = self._spans
+        hit = spans.get(node)
+        if hit is not None:
+            return hit
+        if not self._whole:
+            top = node
+            parent = self.parent(top)
+            while parent is not None and parent is not self.module:
+                top = parent
+                parent = self.parent(top)
+            if parent is self.module and top not in self._generated:
+                self._generated.add(top)
+                start = self._top_starts().get(top)
+                if start is not None and self._generate(top, start):
+                    hit = spans.get(node)
+                    if hit is not None:
+                        return hit
             state = _OffsetState(self.module.default_indent, self.module.default_newline)
             self.module._codegen(state)
-            self._spans = state.spans
-        return self._spans[node]
+            spans.update(state.spans)
+            self._whole = True
+        return spans[node]
+
+    def _generate(self, top, line: int) -> bool:
+        """Offsets of the nodes of one top-level statement whose first line
+        (leading comments and blank lines included) is ``line``."""
+        if not 1 <= line <= len(self.line_starts):
+            return False
+        state = _OffsetState(self.module.default_indent, self.module.default_newline)
+        state.offset = self.line_starts[line - 1]
+        top._codegen(state)
+        end, text = state.offset, self.text
+        body_start = state.spans[top][0]
+        # sanity: the statement starts a line and ends one, inside the text
+        if end > len(text) or (end < len(text) and text[end - 1] not in "\r\n") or \
+                (body_start > 0 and text[body_start - 1] not in "\r\n"):
+            return False
+        self._spans.update(state.spans)
+        return True
+
+    def _top_starts(self) -> dict:
+        """Top-level statement -> its first line, from ``ast``'s line numbers
+        (empty when ast and libcst do not see the same statements)."""
+        if self._tops is not None:
+            return self._tops
+        self._tops = {}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(self.text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return self._tops
+        body = tree.body
+        out, i = {}, 0
+        for stmt in self.module.body:
+            if i >= len(body):
+                return self._tops
+            first = body[i]
+            line = first.lineno
+            decorators = getattr(stmt, "decorators", ())
+            if decorators:
+                if not getattr(first, "decorator_list", None):
+                    return self._tops
+                line = first.decorator_list[0].lineno
+            out[stmt] = line - len(stmt.leading_lines)
+            i += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+        if i == len(body):
+            self._tops = out
+        return self._tops
 
     def _line_col(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.line_starts, offset)
@@ -720,7 +811,7 @@ class PyFile:
                 isinstance(fn, cst.FunctionDef)
                 and fn.asynchronous is not None
                 and all(self._preserving(d) for d in fn.decorators)
-                and not has_own_yield(fn)
+                and fn not in self.yielding()
             )
             self._coroutine_defs[fn] = cached
         return cached

@@ -37,6 +37,18 @@ def module_exports(path: str, source: bytes) -> Optional[dict]:
     return exports_of(module, path)
 
 
+def remember(path: str, source: bytes, exports: Optional[dict]) -> None:
+    """Keep the exports of a file just linted, so that a module importing it
+    does not parse it again (when what was linted is, by its size, what is
+    on disk: an editor's unsaved buffer is not)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return
+    if st.st_size == len(source):
+        _CACHE[path] = ((st.st_mtime_ns, st.st_size), exports)
+
+
 def cached_exports(path: str) -> Optional[dict]:
     try:
         st = os.stat(path)
@@ -107,7 +119,9 @@ def _target_names(target) -> list[str]:
     return []
 
 
-def exports_of(module: cst.Module, path: str) -> dict:
+def exports_of(module: cst.Module, path: str, yielding=None) -> dict:
+    """``yielding``: the set of functions that ``yield`` (generators), when
+    the caller already knows it; else each ``async def`` is walked."""
     bindings: dict[str, list] = {}
     star: list = []
 
@@ -118,7 +132,7 @@ def exports_of(module: cst.Module, path: str) -> dict:
         for stmt in stmts:
             if isinstance(stmt, cst.FunctionDef):
                 coroutine = (stmt.asynchronous is not None and _decorators_preserve(stmt)
-                             and not has_own_yield(stmt))
+                             and not (stmt in yielding if yielding is not None else has_own_yield(stmt)))
                 bind(stmt.name.value, "async" if coroutine else "sync")
             elif isinstance(stmt, cst.ClassDef):
                 bind(stmt.name.value, "sync")

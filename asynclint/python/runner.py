@@ -28,7 +28,7 @@ import libcst as cst
 from ..findings import Finding, Severity
 from ..rules import py_rules
 from .context import PyFile
-from .exports import PARSE_ERRORS, exports_of, module_exports
+from .exports import PARSE_ERRORS, exports_of, module_exports, remember
 
 __all__ = ["lint_py", "module_exports", "syntax_error_finding"]
 
@@ -50,13 +50,17 @@ def lint_py(path: str, source: bytes, config, display: str | None = None):
         return findings, None
     checks = [cls for cls in py_rules() if cls.meta.id in enabled]
     findings: list[Finding] = []
+    yielding = None
     if checks:
         ctx = PyFile(path, display, module, None, config.rule_options, source)
         checks = [cls for cls in checks if cls.TRIGGER is None or cls.TRIGGER.search(ctx.text)]
         if checks:
             run_checks(ctx, [cls(ctx) for cls in checks])
             findings = ctx.findings
-    return findings, exports_of(module, path)
+            yielding = ctx.yielding()
+    exports = exports_of(module, path, yielding)
+    remember(path, source, exports)
+    return findings, exports
 
 
 _HOOKS: dict = {}

@@ -25,6 +25,7 @@ import re
 import libcst as cst
 
 from ...findings import Edit, Fix, FixSafety
+from ...python.context import walk
 from ...python.rule import PyRule
 from . import META
 
@@ -44,14 +45,7 @@ LOOPS = (cst.For, cst.While)
 
 
 def _names(node) -> set:
-    out = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, cst.Name):
-            out.add(n.value)
-        stack.extend(n.children)
-    return out
+    return {n.value for n in walk(node) if isinstance(n, cst.Name)}
 
 
 class Check(PyRule):
@@ -93,16 +87,8 @@ class Check(PyRule):
             "stmt": stmt, "call": call, "target": target, "bound": _names(target), "reads": _names(call),
             "name": name, "receiver": receiver, "stateful": stateful,
             "annotated": isinstance(small, cst.AnnAssign),
-            "nested_await": any(isinstance(n, cst.Await) for n in self._walk(call)),
+            "nested_await": any(isinstance(n, cst.Await) for n in walk(call)),
         }
-
-    @staticmethod
-    def _walk(node):
-        stack = [node]
-        while stack:
-            n = stack.pop()
-            yield n
-            stack.extend(n.children)
 
     def _in_loop(self, stmt) -> bool:
         for anc in self.ctx.ancestors(stmt):
