@@ -215,3 +215,20 @@ def test_express4_handler_gets_try_catch_next(in_tmp):
     assert "async (req, res, next) => {\n  try {\n" in fixed
     assert "  } catch (err) {\n    next(err);\n  }\n" in fixed
     assert findings(path, "unforwarded-async-error") == []
+
+
+def test_dropped_chain_in_a_loop_gets_no_fix(in_tmp):
+    # Awaiting inside the loop would serialise what ran together
+    # (fastify's test/fastify-instance.test.js starts every ready() first).
+    path = in_tmp / "order.mjs"
+    path.write_text(
+        "export async function readyInOrder(app, orders, result) {\n"
+        "  for (const order of orders) {\n"
+        "    app.ready().then(() => result.push(order));\n"
+        "  }\n"
+        "  await app.ready();\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    assert len(findings(path, "unhandled-rejection")) == 1
+    without_fix(path, "unhandled-rejection")

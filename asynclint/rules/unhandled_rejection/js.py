@@ -22,8 +22,9 @@ executor (async-promise-executor reports it); TypeScript type tests
 (``*.test-d.ts``, ``*.tst.ts``, ``.ts`` files under ``test/types/``), which
 tsd, tstyche or ``tsc --noEmit`` type-check but never run.
 
-Fix (unsafe), inside an async function only: ``await`` the chain, so a
-rejection reaches the caller (and any surrounding ``try``).
+Fix (unsafe), inside an async function only and not inside a loop (where
+``await`` would serialise iterations that ran together): ``await`` the
+chain, so a rejection reaches the caller (and any surrounding ``try``).
 """
 
 from __future__ import annotations
@@ -121,7 +122,10 @@ class Check(JsRule):
         fn = ctx.enclosing_function(call)
         fix = None
         if fn is not None and ctx.is_async(fn):
-            fix = Fix("Await the chain", (ctx.edit_insert_before(call, "await "),), FixSafety.UNSAFE)
+            if not ctx.in_loop(call):
+                # In a loop, `await` would run the iterations one after another
+                # (fastify's "resolve in order" test starts them all first).
+                fix = Fix("Await the chain", (ctx.edit_insert_before(call, "await "),), FixSafety.UNSAFE)
             advice = "Await it (so the caller sees the failure), or end the chain with `.catch(...)`."
         else:
             advice = ("End the chain with `.catch(...)` that handles or logs the error, return it to a caller "
