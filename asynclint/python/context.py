@@ -138,38 +138,66 @@ class Binding:
         return f"Binding({type(self.node).__name__}, {self.imported})"
 
 
+def _node_classes() -> frozenset:
+    out, todo = set(), [cst.CSTNode]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in out:
+                out.add(sub)
+                todo.append(sub)
+    return frozenset(out)
+
+
+# Every concrete libcst node class: a set lookup is much cheaper than
+# isinstance() against the CSTNode ABC on the hot path.
+NODE_CLASSES = _node_classes()
+
+
+def _fields(kind) -> tuple:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(
+            f.name for f in dataclasses.fields(kind)
+            if "whitespace" not in f.name and f.name not in TOKEN_FIELDS
+        )
+    return names
+
+
+def _children(node) -> list:
+    out = []
+    for name in _FIELDS.get(node.__class__) or _fields(node.__class__):
+        value = getattr(node, name)
+        kind = value.__class__
+        if kind in NODE_CLASSES:
+            out.append(value)
+        elif kind is tuple or kind is list:
+            for item in value:
+                if item.__class__ in NODE_CLASSES:
+                    out.append(item)
+    return out
+
+
 def child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """A node's children, read straight off its dataclass fields, leaving out
     punctuation, whitespace and comments (libcst's ``node.children`` and its
     visitors rebuild nodes and cost far more)."""
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = _FIELDS[type(node)] = tuple(
-            f.name for f in dataclasses.fields(node)
-            if "whitespace" not in f.name and f.name not in TOKEN_FIELDS
-        )
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+    return iter(_children(node))
 
 
 def walk(root: cst.CSTNode, prune: tuple = ()) -> Iterator[cst.CSTNode]:
     """Every node under ``root`` (root included), parents before children;
     nodes of the ``prune`` types are yielded but not entered."""
     stack = [root]
+    pop, extend = stack.pop, stack.extend
     while stack:
-        node = stack.pop()
+        node = pop()
         yield node
         if prune and node is not root and isinstance(node, prune):
             continue
-        children = list(child_nodes(node))
+        children = _children(node)
         children.reverse()
-        stack.extend(children)
+        extend(children)
 
 
 def has_own_yield(fn: cst.FunctionDef) -> bool:
@@ -315,7 +343,7 @@ class PyFile:
         hits: list = []
         yields: list = []
         fields = _FIELDS
-        CSTNode = cst.CSTNode
+        node_classes = NODE_CLASSES
         FunctionDef, Import, ImportFrom, ImportStar = cst.FunctionDef, cst.Import, cst.ImportFrom, cst.ImportStar
         Yield = cst.Yield
         stack = [self.module]
@@ -345,20 +373,15 @@ class PyFile:
                     aliased = alias.asname is not None and isinstance(alias.asname.name, cst.Name)
                     local = alias.asname.name.value if aliased else name
                     imports.setdefault(local, []).append(ImportedName(mod, name, len(node.relative), aliased))
-            names = fields.get(kind)
-            if names is None:
-                names = fields[kind] = tuple(
-                    f.name for f in dataclasses.fields(node)
-                    if "whitespace" not in f.name and f.name not in TOKEN_FIELDS
-                )
             children = []
-            for name in names:
+            for name in fields.get(kind) or _fields(kind):
                 value = getattr(node, name)
-                if isinstance(value, CSTNode):
+                vkind = value.__class__
+                if vkind in node_classes:
                     children.append(value)
-                elif isinstance(value, (tuple, list)):
+                elif vkind is tuple or vkind is list:
                     for item in value:
-                        if isinstance(item, CSTNode):
+                        if item.__class__ in node_classes:
                             children.append(item)
             for child in reversed(children):
                 parents[child] = node

@@ -15,7 +15,9 @@ engine still confirms every finding that survives against its own index.
 
 from __future__ import annotations
 
+import ast
 import os
+import warnings
 from typing import Optional
 
 import libcst as cst
@@ -29,12 +31,115 @@ _CACHE: dict = {}
 
 
 def module_exports(path: str, source: bytes) -> Optional[dict]:
-    """What a project module not in the scan exports (for the project index)."""
+    """What a project module not in the scan exports (for the project index).
+    Read with CPython's own parser (``ast``: compiles to a tree, runs
+    nothing, a fraction of libcst's cost); with libcst when this Python
+    cannot parse the file."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError, UnicodeError, LookupError, RecursionError, MemoryError):
+        tree = None
+    if tree is not None:
+        return exports_of_ast(tree, path)
     try:
         module = cst.parse_module(source)
     except PARSE_ERRORS:
         return None
     return exports_of(module, path)
+
+
+_AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _ast_own_yield(fn) -> bool:
+    todo = list(fn.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(node, _AST_SCOPES):
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _ast_decorators_preserve(fn) -> bool:
+    for dec in fn.decorator_list:
+        expr = dec.func if isinstance(dec, ast.Call) else dec
+        name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", None)
+        if name not in PRESERVING_DECORATOR_NAMES:
+            return False
+    return True
+
+
+def _ast_target_names(target) -> list:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for el in target.elts for n in _ast_target_names(el)]
+    if isinstance(target, ast.Starred):
+        return _ast_target_names(target.value)
+    return []
+
+
+def exports_of_ast(tree, path: str) -> dict:
+    """``exports_of`` for a tree from ``ast.parse``: the same answer."""
+    bindings: dict = {}
+    star: list = []
+    compound = tuple(getattr(ast, n) for n in ("If", "Try", "TryStar", "With", "AsyncWith", "For", "AsyncFor",
+                                               "While") if hasattr(ast, n))
+
+    def bind(name, kind) -> None:
+        bindings.setdefault(name, []).append(kind)
+
+    def walk(stmts) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                coroutine = (isinstance(stmt, ast.AsyncFunctionDef) and _ast_decorators_preserve(stmt)
+                             and not _ast_own_yield(stmt))
+                bind(stmt.name, "async" if coroutine else "sync")
+            elif isinstance(stmt, ast.ClassDef):
+                bind(stmt.name, "sync")
+            elif isinstance(stmt, compound):
+                if isinstance(stmt, (ast.For, ast.AsyncFor)):
+                    for n in _ast_target_names(stmt.target):
+                        bind(n, "sync")
+                if isinstance(stmt, (ast.With, ast.AsyncWith)):
+                    for item in stmt.items:
+                        if item.optional_vars is not None:
+                            for n in _ast_target_names(item.optional_vars):
+                                bind(n, "sync")
+                walk(stmt.body)
+                for handler in getattr(stmt, "handlers", ()):
+                    walk(handler.body)
+                walk(getattr(stmt, "orelse", ()))
+                walk(getattr(stmt, "finalbody", ()))
+            elif isinstance(stmt, ast.Assign):
+                for t in stmt.targets:
+                    for n in _ast_target_names(t):
+                        bind(n, "sync")
+            elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
+                if isinstance(stmt, ast.AnnAssign) and stmt.value is None:
+                    continue
+                for n in _ast_target_names(stmt.target):
+                    bind(n, "sync")
+            elif isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    bind(alias.asname or alias.name.split(".")[0], "sync")
+            elif isinstance(stmt, ast.ImportFrom):
+                target = resolve_module(path, stmt.module or "", stmt.level or 0)
+                if any(alias.name == "*" for alias in stmt.names):
+                    if target is not None:
+                        star.append((target, "*", "*"))
+                    continue
+                for alias in stmt.names:
+                    exported = alias.asname or alias.name
+                    bind(exported, ("reexport", target, alias.name) if target is not None else "sync")
+
+    walk(tree.body)
+    return _shape(bindings, star)
 
 
 def remember(path: str, source: bytes, exports: Optional[dict]) -> None:
@@ -186,6 +291,10 @@ def exports_of(module: cst.Module, path: str, yielding=None) -> dict:
                     bind(exported, "sync")
 
     walk(module.body)
+    return _shape(bindings, star)
+
+
+def _shape(bindings: dict, star: list) -> dict:
     out = {"async": [], "sync": [], "reexports": []}
     for name, kinds in bindings.items():
         if all(k == "async" for k in kinds):
