@@ -10,8 +10,14 @@ fixture markers) do not explain anything; text after a directive may.
 
 Not reported either, because the empty clause is control flow rather than a
 failure being hidden: ``StopIteration`` / ``StopAsyncIteration`` /
-``GeneratorExit`` / ``KeyboardInterrupt`` (an iteration that ended, a Ctrl-C
-ending a script quietly); a ``try`` with an ``else:`` branch (the ``else`` is
+``GeneratorExit`` / ``KeyboardInterrupt`` / ``SystemExit`` and other
+``...Exit`` exceptions (an iteration that ended, a Ctrl-C or a shutdown
+signal such as aiohttp's ``GracefulExit`` ending a program quietly); a
+module-private exception class (``_ResponseSent``, defined in the same file:
+a signal the module raises and catches itself); a narrow clause around a
+``while True:`` loop without ``break`` (the exception is how the loop ends,
+as in ``try: while True: yield await ws.receive_text() except
+WebSocketDisconnect: pass``); a ``try`` with an ``else:`` branch (the ``else`` is
 the success path, ``pass`` the fallback) unless the clause is broad;
 ``ImportError`` / ``ModuleNotFoundError`` around an import (an optional
 module); a narrow clause in a loop whose ``try`` ends with
@@ -52,6 +58,10 @@ IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 
 class Check(PyRule):
     meta = META
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self._classes = None
     TRIGGER = re.compile(r"\bexcept\b")
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
@@ -103,11 +113,17 @@ class Check(PyRule):
             else [last_name(caught)]
         if any(n is None for n in names):
             return False
-        if all(n in NOT_FAILURES for n in names):
-            return True  # the end of an iteration, or a Ctrl-C that should end the program quietly
+        if all(n in NOT_FAILURES or n.endswith("Exit") for n in names):
+            # the end of an iteration, or a Ctrl-C / SystemExit / aiohttp's
+            # GracefulExit that should end the program quietly
+            return True
+        if all(n.startswith("_") for n in names) and all(n in self._module_classes() for n in names):
+            return True  # a module-private exception class: a signal this module raises and catches itself
         try_node = self.ctx.parent(handler)
         if not isinstance(try_node, (cst.Try, cst.TryStar)):
             return False
+        if not any(n in BROAD_NAMES for n in names) and self._endless_loop(try_node):
+            return True  # `try: while True: ... except Disconnect: pass`: the exception is how the loop ends
         if try_node.orelse is not None and not any(n in BROAD_NAMES for n in names):
             return True  # try/except/else: the `else` branch is the success path, `pass` the other
         if all(n in IMPORT_ERRORS for n in names) and any(
@@ -116,6 +132,26 @@ class Check(PyRule):
         if not any(n in BROAD_NAMES for n in names) and self._search_loop(try_node):
             return True  # `for m in maps: try: return m[k] except KeyError: pass`: try the next one
         return False
+
+    def _module_classes(self) -> frozenset:
+        if self._classes is None:
+            self._classes = frozenset(stmt.name.value for stmt in self.ctx.module.body
+                                      if isinstance(stmt, cst.ClassDef))
+        return self._classes
+
+    @staticmethod
+    def _endless_loop(try_node) -> bool:
+        """The try's body is one ``while True:`` loop without ``break``."""
+        body = try_node.body.body if isinstance(try_node.body, cst.IndentedBlock) else ()
+        if len(body) != 1 or not isinstance(body[0], cst.While):
+            return False
+        loop = body[0]
+        test = loop.test
+        if not ((isinstance(test, cst.Name) and test.value == "True") or
+                (isinstance(test, cst.Integer) and test.value == "1")):
+            return False
+        return not any(isinstance(n, cst.Break) for n in walk(loop.body, (cst.For, cst.While, cst.FunctionDef,
+                                                                            cst.ClassDef, cst.Lambda)))
 
     def _search_loop(self, try_node) -> bool:
         """The try leaves with return/break/continue, inside a loop: the
