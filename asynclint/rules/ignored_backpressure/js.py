@@ -57,6 +57,17 @@ class Check(JsRule):
     function: (member_expression property: (property_identifier) @bp_method (#eq? @bp_method "write"))) @bp_arrow_call)
 """
 
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self._drain_seen: dict = {}
+        self._by_name: dict = {}
+
+    def _memo(self, key, compute):
+        """Whole-file text searches, once per receiver name (bundles write to `stream` hundreds of times)."""
+        if key not in self._by_name:
+            self._by_name[key] = compute()
+        return self._by_name[key]
+
     def on_match(self, caps):
         ctx = self.ctx
         if self._test_file():
@@ -73,7 +84,9 @@ class Check(JsRule):
         if not self._stream_like(receiver, call):
             return
         scope = self._drain_scope(call)
-        if DRAIN_HINTS.search(ctx.source, scope.start_byte, scope.end_byte):
+        if scope.id not in self._drain_seen:  # one text search per function, not per write
+            self._drain_seen[scope.id] = DRAIN_HINTS.search(ctx.source, scope.start_byte, scope.end_byte) is not None
+        if self._drain_seen[scope.id]:
             return
         if self._terminal(receiver) or self._paced_by_callback(receiver, scope):
             return
@@ -138,7 +151,8 @@ class Check(JsRule):
         text = ctx.text(receiver)
         if TERMINAL_NAME.search(text):
             return True
-        return re.search(rb"(?<![\w$])" + re.escape(text.encode()) + TERMINAL_PROPS, ctx.source) is not None
+        return self._memo(("tty", text), lambda: re.search(
+            rb"(?<![\w$])" + re.escape(text.encode()) + TERMINAL_PROPS, ctx.source) is not None)
 
     def _paced_by_callback(self, receiver, scope) -> bool:
         """The loop writes a bounded batch and its function passes itself as a
@@ -188,8 +202,8 @@ class Check(JsRule):
         name = ctx.text(last)
         if STREAM_NAME.search(name):
             return True
-        pattern = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + STREAM_FACTORY)
-        return pattern.search(ctx.source) is not None
+        return self._memo(("made", name), lambda: re.search(
+            rb"(?<![\w$])" + re.escape(name.encode()) + STREAM_FACTORY, ctx.source) is not None)
 
     def _is_loop_element(self, receiver, call) -> bool:
         """``for (const s of sockets) s.write(m)`` / ``clients.forEach((c) => c.write(m))``."""

@@ -109,6 +109,10 @@ class Check(JsRule):
         ctx = self.ctx
         if not self._containers:
             return
+        # Only code that serves requests is reported, and serving code starts at a
+        # handler: a file without any (most library files, bundles) has nothing to find.
+        if not any(ctx._handler_reason(fn) for fn in ctx._fn_nodes):
+            return
         self._find_adds()
         serving: dict = {}
         reported: set[str] = set()
