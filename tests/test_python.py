@@ -359,3 +359,129 @@ def test_module_exports_shape(tmp_path):
     info = module_exports(str(api), api.read_bytes())
     assert info["reexports"] == [(str(store), "save", "persist"), (str(store), "key", "key")]
     assert module_exports(str(api), b"def f(:\n") is None
+
+
+# ------------------------------------------------------ speed machinery
+def test_names_resolve_through_scopes(tmp_path):
+    """The light scope analysis: a local rebinding hides an import or a
+    builtin, `global` reaches the module, a class body does not leak into
+    its methods, comprehension variables stay in the comprehension."""
+    write(tmp_path / "scopes.py", """
+        import time
+        import subprocess
+
+        def open(path):
+            return path
+
+        class Box:
+            sleep = None
+
+            async def m(self):
+                time.sleep(1)
+
+        async def shadowed():
+            time = object()
+            time.sleep(1)
+
+        async def builtin_is_rebound():
+            open("x")
+
+        def use_global(cmd):
+            global subprocess
+            subprocess.run(cmd, shell=True)
+
+        def comprehension(cmds):
+            return [subprocess.run(c, shell=True) for c in cmds]
+
+        async def lambda_param():
+            return (lambda time: time.sleep(1))
+    """)
+    assert found(scan(tmp_path)) == [
+        ("scopes.py", 12, "sync-io-in-handler"),
+        ("scopes.py", 23, "exec-user-input"),
+        ("scopes.py", 26, "exec-user-input"),
+    ]
+
+
+def test_positions_match_libcst_position_provider(tmp_path):
+    """Offsets come from our own code generation of one top-level statement,
+    anchored at ast's line numbers; they must equal PositionProvider's."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from asynclint.python.context import PyFile, walk
+
+    sources = [p for p in (ROOT / "fixtures").rglob("*.py")] + [ROOT / "asynclint" / "python" / "context.py"]
+    sources.append(write(tmp_path / "odd.py", "x = 1\r\n@dec\r\n# c\r\n\r\ndef f():  # t\r\n    return (\r\n  1)\r\n"))
+    sources.append(write(tmp_path / "cr.py", "a = 1\rif a:\r    b = 2; c = 3\r"))
+    for path in sources:
+        src = path.read_bytes()
+        try:
+            module = cst.parse_module(src)
+        except cst.ParserSyntaxError:
+            continue
+        pos = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        ctx = PyFile(str(path), str(path), module, None, {}, src)
+        for stmt in module.body:
+            for node in walk(stmt):
+                r = pos[node]
+                assert ctx.position(node) == (r.start.line, r.start.column + 1, r.end.line, r.end.column + 1), \
+                    (path, type(node).__name__)
+
+
+def test_exports_from_ast_equal_exports_from_libcst(tmp_path):
+    import ast
+
+    import libcst as cst
+
+    from asynclint.python.exports import exports_of, exports_of_ast
+
+    make_package(tmp_path)
+    extra = write(tmp_path / "shop" / "misc.py", """
+        from .store import *
+        from . import api as facade
+        import os.path, json as j
+        try:
+            from ujson import loads
+        except ImportError:
+            loads = None
+        if os.path:
+            async def maybe():
+                return 1
+        else:
+            def maybe():
+                return 2
+        async def agen():
+            yield 1
+        @staticmethod
+        async def kept():
+            return 1
+        @other
+        async def wrapped():
+            return 1
+        for i, (k, *rest) in []:
+            pass
+        with open("x") as (fh):
+            pass
+        x: int
+        y: int = 2
+    """)
+    for path in (tmp_path / "shop").rglob("*.py"):
+        src = path.read_bytes()
+        assert exports_of_ast(ast.parse(src), str(path)) == exports_of(cst.parse_module(src), str(path)), path
+    assert extra.exists()
+
+
+def test_checks_whose_trigger_is_absent_are_skipped(tmp_path, monkeypatch):
+    """A file without `except` never runs empty-catch's hooks."""
+    from asynclint.rules.empty_catch import py as empty_catch_py
+
+    calls = []
+    monkeypatch.setattr(empty_catch_py.Check, "visit_ExceptHandler",
+                        lambda self, node: calls.append(node), raising=True)
+    write(tmp_path / "plain.py", "def f():\n    return 1\n")
+    write(tmp_path / "handler.py", "def f():\n    try:\n        return 1\n    except ValueError:\n        pass\n")
+    scan(tmp_path / "plain.py")
+    assert calls == []
+    scan(tmp_path / "handler.py")
+    assert len(calls) == 1

@@ -116,6 +116,8 @@ class Check(PyRule):
     def _is_module(self, name: cst.Name) -> bool:
         """Is ``name`` an imported module (``import aiofiles``)? A module
         namespace holds no per-call state."""
+        if not any(imp.name is None for imp in self.ctx.imported_as(name.value)):
+            return False  # no `import <name>` anywhere in the file: no scope lookup needed
         assignments = self.ctx.assignments(name) or []
         for a in assignments:
             node = getattr(a, "node", None)
