@@ -426,14 +426,14 @@ def lint_paths(paths: list[str], config: Config | ConfigResolver,
             except OSError as exc:
                 notices.append(f"{item.display}: cannot read file ({exc.strerror or exc}), skipped")
                 continue
-            meta[item.path] = (fp, st.st_size, st.st_mtime_ns)
             entry = cache.get(item.path, fp, st.st_size, st.st_mtime_ns)
-            if entry is not None:
+            if entry is not None:  # decided from metadata: the file is not read
                 res = cache.result_from(entry, item.display)
                 if res is not None:
                     res.path = item.path
                     accept(res)
                     continue
+            meta[item.path] = (fp, st.st_size, st.st_mtime_ns)
             known = cache.known_hash(item.path, fp)
         tasks.append((item.path, item.display, item.explicit, known))
 
