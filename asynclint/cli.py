@@ -32,7 +32,19 @@ def _split_ids(values) -> list[str]:
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
+class _Group(click.Group):
+    """Ctrl-C ends a command with exit code 130 and one line on stderr, as
+    shells expect from an interrupted program (not click's "Aborted!" / 1)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("asynclint: interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXAMPLES)
 @click.version_option(__version__, "--version", "-V", prog_name="asynclint")
 def main() -> None:
     """asynclint: find the async pitfalls of Node.js (JavaScript, TypeScript)

@@ -9,10 +9,13 @@ original, keeping its mode, so an interrupted write never leaves half a file.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
+import signal
 import stat
 import tempfile
+import threading
 from dataclasses import dataclass, field
 
 from .findings import Edit, Finding, FixSafety
@@ -150,24 +153,46 @@ def fix_file(path: str, display: str, text: str, relint, unsafe: bool) -> tuple[
     return result, findings
 
 
+@contextlib.contextmanager
+def _signals_held():
+    """Hold Ctrl-C (and SIGTERM / SIGHUP) while a file is being replaced: a
+    signal that arrives mid-write is delivered right after the rename, so
+    neither a half-written file nor a stray temporary file is left behind."""
+    held = {signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM)}
+    can_hold = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    if not can_hold:
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _replace(path: str, text: str, mode: int, fsync: bool) -> None:
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    with _signals_held():
+        fd, tmp = tempfile.mkstemp(prefix=".asynclint-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+                if fsync:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+
 def write_atomic(path: str, text: str) -> None:
     """Write ``text`` to ``path`` via a temporary file and a rename; keep the mode."""
-    folder = os.path.dirname(os.path.abspath(path))
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=".asynclint-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    _replace(path, text, stat.S_IMODE(os.stat(path).st_mode), fsync=True)
 
 
 def write_new(path: str, text: str) -> None:
@@ -175,17 +200,5 @@ def write_new(path: str, text: str) -> None:
     unless it already exists."""
     if os.path.exists(path):
         write_atomic(path, text)
-        return
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".asynclint-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    else:
+        _replace(path, text, 0o644, fsync=False)
