@@ -403,9 +403,41 @@ def test_names_resolve_through_scopes(tmp_path):
     ]
 
 
+NESTED_LAYOUT = (
+    "import os\n"
+    "class Outer:\n"
+    "    '''doc'''\n"
+    "    x = 1; y = 2\n"
+    "\n"
+    "    # a comment before a decorated method\n"
+    "    @property\n"
+    "    @other(1,\n"
+    "           2)\n"
+    "    def a(self):\n"
+    "      try:\n"
+    "          pass\n"
+    "      except OSError:\n"
+    "          pass\n"
+    "    class Inner:\n"
+    "            def b(self):  # a block indented by 8\n"
+    "             async def c():\n"
+    "                 await d()\n"
+    "             return c\n"
+    "    if os.name:\n"
+    "        def e(self): pass\n"
+    "    class One: pass\n"
+    "    async def f(self):\n"
+    "        return [i async for i in g()]\n"
+    "        # trailing comment of the block\n"
+    "def top(): return 1\n"
+)
+
+
 def test_positions_match_libcst_position_provider(tmp_path):
-    """Offsets come from our own code generation of one top-level statement,
-    anchored at ast's line numbers; they must equal PositionProvider's."""
+    """Offsets come from our own code generation of the smallest statement
+    that can be placed (a method inside its class, else one top-level
+    statement), anchored at ast's line numbers; they must equal
+    PositionProvider's, whichever node is asked for first."""
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -414,19 +446,43 @@ def test_positions_match_libcst_position_provider(tmp_path):
     sources = [p for p in (ROOT / "fixtures").rglob("*.py")] + [ROOT / "asynclint" / "python" / "context.py"]
     sources.append(write(tmp_path / "odd.py", "x = 1\r\n@dec\r\n# c\r\n\r\ndef f():  # t\r\n    return (\r\n  1)\r\n"))
     sources.append(write(tmp_path / "cr.py", "a = 1\rif a:\r    b = 2; c = 3\r"))
+    nested = tmp_path / "nested.py"
+    nested.write_text(NESTED_LAYOUT, encoding="utf-8")
+    nested_crlf = tmp_path / "nested_crlf.py"
+    nested_crlf.write_bytes(NESTED_LAYOUT.replace("\n", "\r\n").encode())
+    sources += [nested, nested_crlf]
     for path in sources:
         src = path.read_bytes()
         try:
             module = cst.parse_module(src)
         except cst.ParserSyntaxError:
+            assert path not in (nested, nested_crlf)
             continue
         pos = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        ctx = PyFile(str(path), str(path), module, None, {}, src)
-        for stmt in module.body:
-            for node in walk(stmt):
+        nodes = [node for stmt in module.body for node in walk(stmt)]
+        for order in (nodes, nodes[::-1]):  # outer statements first, then innermost nodes first
+            ctx = PyFile(str(path), str(path), module, None, {}, src)
+            for node in order:
                 r = pos[node]
                 assert ctx.position(node) == (r.start.line, r.start.column + 1, r.end.line, r.end.column + 1), \
                     (path, type(node).__name__)
+            if path in (nested, nested_crlf):
+                assert not ctx._whole, "a statement could not be placed: the whole module was generated"
+
+
+def test_a_finding_in_a_method_generates_only_its_statement(tmp_path):
+    import libcst as cst
+
+    from asynclint.python.context import PyFile
+
+    src = NESTED_LAYOUT.encode()
+    module = cst.parse_module(src)
+    ctx = PyFile("n.py", "n.py", module, None, {}, src)
+    outer = module.body[1]
+    method = outer.body.body[2]
+    handler = method.body.body[0].handlers[0]
+    assert ctx.position(handler) == (13, 7, 14, 15)
+    assert ctx._generated == {method.body.body[0]}, "more than the `try` around the handler was generated"
 
 
 def test_exports_from_ast_equal_exports_from_libcst(tmp_path):

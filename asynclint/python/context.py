@@ -616,78 +616,120 @@ class PyFile:
     def span(self, node) -> tuple[int, int]:
         """(start, end) character offsets of the node in ``text``, as libcst's
         PositionProvider delimits it. Code generation is what finds them, so
-        only the top-level statement holding the node is generated, starting
-        at the line CPython's parser (``ast``, a fraction of the cost) gives
-        for it; the whole module when that cannot be matched."""
+        only the smallest statement that can be placed is generated: the
+        statement holding the node inside the bodies of the classes and
+        functions around it (a method, not its whole class), else the
+        top-level statement, starting at the line CPython's parser (``ast``, a
+        fraction of the cost) gives for it; the whole module when that cannot
+        be matched."""
         spans = self._spans
         hit = spans.get(node)
         if hit is not None:
             return hit
         if not self._whole:
-            top = node
-            parent = self.parent(top)
+            chain = [node]  # node, its ancestors, ..., the module's child
+            parent = self.parent(node)
             while parent is not None and parent is not self.module:
-                top = parent
-                parent = self.parent(top)
-            if parent is self.module and top not in self._generated:
-                self._generated.add(top)
-                start = self._top_starts().get(top)
-                if start is not None and self._generate(top, start):
-                    hit = spans.get(node)
-                    if hit is not None:
-                        return hit
+                chain.append(parent)
+                parent = self.parent(parent)
+            if parent is self.module:
+                for target, line, indents in self._placements(chain):
+                    if target not in self._generated:
+                        self._generated.add(target)
+                        if self._generate(target, line, indents):
+                            hit = spans.get(node)
+                            if hit is not None:
+                                return hit
             state = _OffsetState(self.module.default_indent, self.module.default_newline)
             self.module._codegen(state)
             spans.update(state.spans)
             self._whole = True
         return spans[node]
 
-    def _generate(self, top, line: int) -> bool:
-        """Offsets of the nodes of one top-level statement whose first line
-        (leading comments and blank lines included) is ``line``."""
+    def _placements(self, chain: list) -> list:
+        """(statement, first line, indents) to generate for the node at
+        ``chain[0]``, innermost first. From the top-level statement down,
+        through the indented bodies of classes and functions, each statement
+        is matched with ``ast``'s for its line."""
+        top = chain[-1]
+        starts = self._top_starts()
+        line = starts.get(top)
+        if line is None:
+            return []
+        out = [(top, line[0], ())]
+        indents: tuple = ()
+        i = len(chain) - 1
+        stmt, info = top, line
+        default = self.module.default_indent
+        while isinstance(stmt, (cst.ClassDef, cst.FunctionDef)) and isinstance(stmt.body, cst.IndentedBlock) \
+                and i >= 2 and chain[i - 1] is stmt.body:
+            if not isinstance(info[1], (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                break
+            block, inner = stmt.body, chain[i - 2]
+            found = self._body_starts(block.body, info[1].body).get(inner)
+            if found is None:
+                break
+            indents = indents + (default if block.indent is None else block.indent,)
+            stmt, info, i = inner, found, i - 2
+            out.append((stmt, info[0], indents))
+        out.reverse()
+        return out
+
+    def _generate(self, target, line: int, indents: tuple = ()) -> bool:
+        """Offsets of the nodes of one statement whose first line (leading
+        comments and blank lines included) is ``line``, nested in blocks
+        indented by ``indents``."""
         if not 1 <= line <= len(self.line_starts):
             return False
         state = _OffsetState(self.module.default_indent, self.module.default_newline)
+        state.indent_tokens = list(indents)
         state.offset = self.line_starts[line - 1]
-        top._codegen(state)
+        target._codegen(state)
         end, text = state.offset, self.text
-        body_start = state.spans[top][0]
-        # sanity: the statement starts a line and ends one, inside the text
-        if end > len(text) or (end < len(text) and text[end - 1] not in "\r\n") or \
-                (body_start > 0 and text[body_start - 1] not in "\r\n"):
+        body_start = state.spans[target][0]
+        prefix = "".join(indents)
+        line_start = body_start - len(prefix)
+        # sanity: the statement starts a line (after its indentation) and
+        # ends one, inside the text
+        if end > len(text) or (end < len(text) and text[end - 1] not in "\r\n") or line_start < 0 or \
+                text[line_start:body_start] != prefix or (line_start > 0 and text[line_start - 1] not in "\r\n"):
             return False
         self._spans.update(state.spans)
         return True
 
     def _top_starts(self) -> dict:
-        """Top-level statement -> its first line, from ``ast``'s line numbers
-        (empty when ast and libcst do not see the same statements)."""
-        if self._tops is not None:
-            return self._tops
-        self._tops = {}
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree = ast.parse(self.text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return self._tops
-        body = tree.body
-        out, i = {}, 0
-        for stmt in self.module.body:
-            if i >= len(body):
+        """Top-level statement -> (its first line, its ast node), from
+        ``ast``'s line numbers (empty when ast and libcst do not see the same
+        statements)."""
+        if self._tops is None:
+            self._tops = {}
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(self.text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return self._tops
+            self._tops = self._body_starts(self.module.body, tree.body)
+        return self._tops
+
+    @staticmethod
+    def _body_starts(statements, body: list) -> dict:
+        """libcst statement -> (first line, ast node) for one body; empty
+        when the two parsers do not see the same statements."""
+        out, i = {}, 0
+        for stmt in statements:
+            if i >= len(body):
+                return {}
             first = body[i]
             line = first.lineno
             decorators = getattr(stmt, "decorators", ())
             if decorators:
                 if not getattr(first, "decorator_list", None):
-                    return self._tops
+                    return {}
                 line = first.decorator_list[0].lineno
-            out[stmt] = line - len(stmt.leading_lines)
+            out[stmt] = (line - len(stmt.leading_lines), first)
             i += len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
-        if i == len(body):
-            self._tops = out
-        return self._tops
+        return out if i == len(body) else {}
 
     def _line_col(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.line_starts, offset)
