@@ -267,7 +267,10 @@ def timed(cmd, cwd, env=None):
         out = proc.stdout.read()
         proc.wait()
         t.join()
-        wall, maxrss = Path(stats).read_text().split()
+        figures = Path(stats).read_text().split()
+        if len(figures) != 2:
+            raise RuntimeError(f"could not run {cmd[0]}: {b''.join(err_chunks)[-500:].decode(errors='replace')}")
+        wall, maxrss = figures
     finally:
         os.unlink(stats)
     return float(wall), int(maxrss) / 1024, proc.returncode, out, b"".join(err_chunks)
