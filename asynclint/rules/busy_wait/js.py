@@ -14,6 +14,8 @@ condition also tests something the body changes.
 
 from __future__ import annotations
 
+import re
+
 from ..base import JsRule
 from . import META
 
@@ -45,9 +47,27 @@ class Check(JsRule):
 (for_statement condition: (_) @bw_cond body: (_) @bw_body) @bw_loop
 """
 
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self._clock_words = None
+
+    def _may_read_clock(self, loop) -> bool:
+        """Can the loop's text name a clock at all? Every clock this rule
+        knows is written with ``Date``, ``now`` or ``hrtime``, or through a
+        name bound to ``perf_hooks`` / ``process``: a loop with none of
+        these in its text is passed over without walking its nodes."""
+        if self._clock_words is None:
+            aliases = [name for name, ref in self.ctx.bindings.items()
+                       if ref.module in ("perf_hooks", "process") and not ref.project]
+            words = [b"Date", b"now", b"hrtime"] + [re.escape(a.encode()) for a in aliases]
+            self._clock_words = re.compile(b"|".join(words))
+        return self._clock_words.search(self.ctx.source, loop.start_byte, loop.end_byte) is not None
+
     def on_match(self, caps):
         ctx = self.ctx
         loop, cond, body = caps["bw_loop"][0], caps["bw_cond"][0], caps["bw_body"][0]
+        if not self._may_read_clock(loop):
+            return
         body_nodes = list(_own_nodes(body))
         if any(n.type in ("await_expression", "yield_expression") for n in body_nodes):
             return
