@@ -89,7 +89,8 @@ FORMAT_CHOICES = ["text", "json", "sarif", "github", "junit"]
               help="Worker processes (default: the number of cores; 1 lints in-process).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache (.asynclint_cache/).")
 @click.option("--changed-since", metavar="REF", default=None,
-              help="Lint only files changed since this git ref (committed, staged, unstaged or new).")
+              help="Lint only files changed since this git ref (committed, staged, unstaged or new) "
+                   "and the files that import them.")
 @click.option("--shard", metavar="K/N", default=None,
               help="Lint only the K-th of N stable slices of the file list (for CI matrices).")
 def scan(paths, fmt, output, config_file, select, extend_select, ignore, exclude, no_ignore, fail_on,

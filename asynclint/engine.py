@@ -201,7 +201,7 @@ class ScanOptions:
     jobs: int = 1  # worker processes; 1 lints in this process
     cache_dir: Optional[str] = None  # None: no cache
     shard: Optional[tuple[int, int]] = None  # (k, n), 1-based k
-    only: Optional[set] = None  # absolute paths: lint just these (--changed-since)
+    only: Optional[set] = None  # absolute paths: lint just these and their importers (--changed-since)
     on_total: Optional[Callable[[int], None]] = None  # told how many files will be linted
 
 
@@ -382,7 +382,11 @@ def lint_paths(paths: list[str], config: Config | ConfigResolver,
     notices = list(found.notices)
     items = found.files
     if options.only is not None:
-        items = [i for i in items if i.path in options.only]
+        from .dependents import dependents
+
+        only = set(options.only)
+        only |= dependents(only, [i.path for i in items if i.path not in only], root.max_file_size)
+        items = [i for i in items if i.path in only]
     if options.shard is not None:
         k, n = options.shard
         items = [i for i in items if _shard_of(i.display, n) == k - 1]

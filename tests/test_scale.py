@@ -108,6 +108,49 @@ def test_changed_since(in_tmp):
     assert res.exit_code == 2 and "no-such-ref" in res.output
 
 
+def test_changed_since_also_lints_the_importers_of_changed_files(in_tmp):
+    """`save` becomes async in db.js: routes.js (imports it), api.js
+    (imports it through index.js, which re-exports it) and the Python
+    service (imports the changed store) get findings; a file that imports
+    nothing changed is not linted, and neither is one that only imports a
+    module that imports the changed file without re-exporting it."""
+    git(in_tmp, "init", "-q")
+    git(in_tmp, "config", "user.email", "t@example.invalid")
+    git(in_tmp, "config", "user.name", "t")
+    files = {
+        "db.js": "export function save(x) { return x; }\n",
+        "index.js": "export * from './db.js';\n",
+        "routes.js": "import { save } from './db.js';\nexport async function h(x) {\n  save(x);\n}\n",
+        "api.js": "import { save } from './index.js';\nexport async function h(x) {\n  save(x);\n}\n",
+        "user.js": "const { h } = require('./routes');\nasync function u() { await h(1); }\n",
+        "boot.js": "const db = require('./db.js');\nconsole.log(typeof db);\n",
+        "main.js": "require('./boot');\ntry { a(); } catch (e) {}\n",
+        "other.js": "try { a(); } catch (e) {}\n",
+        "shop/__init__.py": "",
+        "shop/store.py": "def save(x):\n    return x\n",
+        "shop/service.py": "from .store import save\n\nasync def handle(x):\n    save(x)\n",
+        "shop/unrelated.py": "try:\n    pass\nexcept:\n    pass\n",
+    }
+    for name, text in files.items():
+        (in_tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        (in_tmp / name).write_text(text, encoding="utf-8")
+    git(in_tmp, "add", ".")
+    git(in_tmp, "commit", "-qm", "base")
+    (in_tmp / "db.js").write_text("export async function save(x) { return x; }\n", encoding="utf-8")
+    (in_tmp / "shop" / "store.py").write_text("async def save(x):\n    return x\n", encoding="utf-8")
+    _, data = scan_json("--no-cache", "--changed-since", "HEAD", ".")
+    found = sorted((f["path"].replace(os.sep, "/"), f["rule"]) for f in data["findings"])
+    assert found == [
+        ("api.js", "missing-await"),
+        ("routes.js", "missing-await"),
+        ("shop/service.py", "missing-await"),
+    ]
+    # db.js, index.js, routes.js (it exports, so user.js is linted too), api.js,
+    # user.js, boot.js, store.py, service.py; not main.js (boot.js exports
+    # nothing), other.js nor unrelated.py, whose empty catches stay unreported
+    assert data["summary"]["files"] == 8
+
+
 def test_a_dying_worker_costs_one_file(in_tmp):
     make_tree(in_tmp)
     env = {"ASYNCLINT_FAULT_INJECT": "kill:m3.js"}
