@@ -19,10 +19,10 @@ from typing import Iterable
 
 from .files import language_of
 
-# a relative specifier after require( / import( / from / a bare import
-JS_IMPORT = re.compile(rb"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s*)(['"])(\.[^'"\r\n]*)\1""")
-# a module that exports anything may pass on what it imports
-JS_EXPORTS = re.compile(rb"\bexport\b|\bmodule\.exports\b|\bexports\.")
+# a quoted relative specifier, and what must come just before it: require( /
+# import( / from / a bare import (searched from the quote: quick on big files)
+JS_SPECIFIER = re.compile(rb"""(['"])(\.\.?(?:/[^'"\r\n]*)?)\1""")
+JS_IMPORT_BEFORE = re.compile(rb"(?:\brequire\s*\(|\bimport\s*\(|\bfrom|\bimport)\s*$")
 PY_FROM = re.compile(rb"^[ \t]*from[ \t]+(\.*)[ \t]*([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\r\n#;]*)", re.M)
 PY_IMPORT = re.compile(rb"^[ \t]*import[ \t]+([^\r\n#;]+)", re.M)
 NAME = re.compile(r"[A-Za-z_]\w*")
@@ -32,10 +32,15 @@ def _js_imports(path: str, source: bytes) -> Iterable[tuple[str, bool]]:
     from .javascript.resolve import resolve_module
 
     folder = os.path.dirname(path)
-    reexports = JS_EXPORTS.search(source) is not None
-    for m in JS_IMPORT.finditer(source):
+    reexports = None
+    for m in JS_SPECIFIER.finditer(source):
+        start = m.start()
+        if JS_IMPORT_BEFORE.search(source, max(0, start - 24), start) is None:
+            continue
         target = resolve_module(folder, m.group(2).decode("utf-8", "replace"))
         if target is not None:
+            if reexports is None:  # a module that exports anything may pass on what it imports
+                reexports = b"export" in source
             yield target, reexports
 
 
