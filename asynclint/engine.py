@@ -266,17 +266,66 @@ def _expect_files(count: int, split: bool = False) -> None:
     runner.allow_split(split and count == 1)
 
 
+class _CollectBetweenFiles:
+    """Python's cyclic garbage collector, run between files instead of in
+    the middle of them. A scan keeps every file's results, so the automatic
+    collector's full passes traverse more and more live objects (about a
+    tenth of a JavaScript scan's time). Here, after every ``every`` files,
+    one collection finds the cycles those files left, and what survives
+    (results, caches) is frozen: moved out of the collector's sight, so the
+    next collection looks only at what is new. Leaving restores the
+    collector as it was."""
+
+    def __init__(self, every: int = 32):
+        self.every = every
+        self.count = 0
+        self.was_enabled = True
+
+    def __enter__(self) -> "_CollectBetweenFiles":
+        import gc
+
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+        return self
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.count % self.every == 0:
+            import gc
+
+            gc.collect()
+            gc.freeze()
+
+    def __exit__(self, *exc) -> None:
+        import gc
+
+        gc.unfreeze()
+        if self.was_enabled:
+            gc.enable()
+
+
+_WORKER_GC: Optional[_CollectBetweenFiles] = None
+
+
 def _worker_init(resolver, per_worker: int = 0) -> None:
-    global _WORKER_RESOLVER
+    global _WORKER_RESOLVER, _WORKER_GC
+    import gc
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     _WORKER_RESOLVER = resolver
     _expect_files(per_worker)
+    gc.freeze()  # what the worker inherited from the parent: never garbage here
+    _WORKER_GC = _CollectBetweenFiles().__enter__()  # for the worker's whole life
 
 
 def _worker_batch(tasks):
-    return [_lint_task(_WORKER_RESOLVER, *t) for t in tasks]
+    out = []
+    for t in tasks:
+        out.append(_lint_task(_WORKER_RESOLVER, *t))
+        if _WORKER_GC is not None:
+            _WORKER_GC.tick()
+    return out
 
 
 def _batches(tasks, jobs, sizes=None) -> list:
@@ -474,8 +523,10 @@ def lint_paths(paths: list[str], config: Config | ConfigResolver,
         if has_js:
             _expect_files(len(tasks), split=jobs > 1)
         try:
-            for task in tasks:
-                deliver(task, _lint_task(resolver, *task))
+            with _CollectBetweenFiles() as collector:
+                for task in tasks:
+                    deliver(task, _lint_task(resolver, *task))
+                    collector.tick()
         finally:
             if has_js:
                 _expect_files(0)
