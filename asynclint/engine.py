@@ -187,6 +187,23 @@ class ProjectIndex:
         return False
 
 
+def forget_disk_lookups() -> None:
+    """Drop what was learnt from the disk about files other than the one
+    being linted: where relative imports lead (files created or deleted since
+    change the answer) and what each package.json says. A CLI run never
+    needs this; a long-lived server does when files appear, vanish or a
+    package.json changes."""
+    from .javascript import package_json
+    from .javascript import resolve as js_resolve
+    from .python import resolve as py_resolve
+
+    js_resolve.resolve_module.cache_clear()
+    package_json._read.cache_clear()
+    package_json.find_package_json.cache_clear()
+    py_resolve.resolve_module.cache_clear()
+    py_resolve.import_root.cache_clear()
+
+
 def resolve_conditions(results: Iterable[FileResult], index: ProjectIndex) -> list[Finding]:
     out = []
     for res in results:

@@ -553,11 +553,17 @@ class AsynclintServer(LanguageServer):
         source = read_source(path, self.index.config.max_file_size)[0]
         return module_exports(path, source) if source is not None else None
 
-    def _forget(self, paths: list[str]) -> None:
-        """Runs on the lint thread: drop index entries read from disk."""
+    def _forget(self, paths: list[str], lookups: bool = False) -> None:
+        """Runs on the lint thread: drop index entries read from disk, and
+        with ``lookups`` what import resolution learnt from the disk (a file
+        was created or deleted, a package.json changed)."""
         with self.engine_lock:
             for p in paths:
                 self.index.exports.pop(p, None)
+            if lookups:
+                from .engine import forget_disk_lookups
+
+                forget_disk_lookups()
 
     def reset_config(self) -> None:
         self.resolver = ConfigResolver(Overrides(), None)
@@ -753,6 +759,7 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> AsynclintServer:
     def watched_files(ls: AsynclintServer, params: types.DidChangeWatchedFilesParams):
         config_changed = False
         sources = []
+        appeared = False  # a file created or deleted: imports may resolve differently now
         for change in params.changes:
             path = to_fs_path(change.uri)
             if not path:
@@ -761,11 +768,15 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> AsynclintServer:
                 config_changed = True
             elif language_of(path) is not None:
                 sources.append(os.path.abspath(path))
-        if sources:
-            ls.lint_executor.submit(ls._forget, sources)  # the same thread as the lints, in order
+                appeared = appeared or change.type != types.FileChangeType.Changed
+        if sources or config_changed:
+            # the same thread as the lints, in order
+            ls.lint_executor.submit(ls._forget, sources, appeared or config_changed)
         if config_changed:
             log.info("a configuration file changed: reloading the configuration")
             ls.reset_config()
+            ls.relint_open()
+        elif appeared:
             ls.relint_open()
         elif sources:
             ls.relint_open(only_with_conditions=True)

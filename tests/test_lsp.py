@@ -363,6 +363,24 @@ async def test_cross_file_from_the_project_index(client: LanguageClient, workspa
 
 
 @lsp_test
+async def test_a_module_created_after_start_is_resolved(client: LanguageClient, workspace):
+    """main.mjs imports ./lib/later.js before it exists (nothing to say);
+    the file is created with an async export: the watched-files event makes
+    the server look again, and the un-awaited call is reported."""
+    text = "import { later } from './lib/later.js';\nexport async function go() {\n  later(1);\n}\n"
+    main = Doc(client, workspace / "waits.mjs", text, "javascript")
+    assert await main.diagnostics() == []
+    created = workspace / "lib" / "later.js"
+    created.write_text("export async function later(x) { return x; }\n", encoding="utf-8")
+    mark = len(client.published)
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+        types.FileEvent(uri=from_fs_path(str(created)), type=types.FileChangeType.Created)]))
+    diags = await main.diagnostics(after=mark)
+    assert [(d.code, d.range.start.line) for d in diags] == [("missing-await", 2)]
+    main.close()
+
+
+@lsp_test
 async def test_config_file_change_relints(client: LanguageClient, workspace):
     folder = workspace / "cfg"
     folder.mkdir()
