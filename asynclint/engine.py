@@ -286,12 +286,12 @@ def _expect_files(count: int, split: bool = False) -> None:
 class _CollectBetweenFiles:
     """Python's cyclic garbage collector, run between files instead of in
     the middle of them. A scan keeps every file's results, so the automatic
-    collector's full passes traverse more and more live objects (about a
-    tenth of a JavaScript scan's time). Here, after every ``every`` files,
-    one collection finds the cycles those files left, and what survives
-    (results, caches) is frozen: moved out of the collector's sight, so the
-    next collection looks only at what is new. Leaving restores the
-    collector as it was."""
+    collector's full passes traverse more and more live objects (3.3 s of a
+    44 s one-process scan of the JS benchmark corpus, about 8 %). Here,
+    after every ``every`` files, one collection finds the cycles those files
+    left, and what survives (results, caches) is frozen: moved out of the
+    collector's sight, so the next collection looks only at what is new.
+    Leaving restores the collector as it was."""
 
     def __init__(self, every: int = 32):
         self.every = every

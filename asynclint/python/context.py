@@ -653,13 +653,13 @@ class PyFile:
         is matched with ``ast``'s for its line."""
         top = chain[-1]
         starts = self._top_starts()
-        line = starts.get(top)
-        if line is None:
+        info = starts.get(top)  # (first line, ast node)
+        if info is None:
             return []
-        out = [(top, line[0], ())]
+        out = [(top, info[0], ())]
         indents: tuple = ()
         i = len(chain) - 1
-        stmt, info = top, line
+        stmt = top
         default = self.module.default_indent
         while isinstance(stmt, (cst.ClassDef, cst.FunctionDef)) and isinstance(stmt.body, cst.IndentedBlock) \
                 and i >= 2 and chain[i - 1] is stmt.body:
