@@ -79,7 +79,9 @@ def test_partial_query_finds_what_the_full_query_finds(path, monkeypatch):
     assert partial == full
 
 
-SPLIT_SAMPLE = [p for p in JS_FIXTURES if p.stem.startswith("positive")][:6]
+# One positive file per rule folder: every rule, whether it has patterns of its
+# own or takes calls from the shared hub, must run in exactly one of the halves.
+SPLIT_SAMPLE = list({p.parent: p for p in reversed(JS_FIXTURES) if p.stem.startswith("positive")}.values())
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
@@ -108,3 +110,40 @@ def test_one_file_split_across_two_processes_finds_the_same(path, monkeypatch):
                   for f in sorted(res.findings, key=lambda f: f.sort_key())], res.exports)
     assert calls == [True], "the split did not happen"
     assert split == whole
+
+
+def test_hub_delivers_calls_by_callee_name_and_every_callback():
+    """Rules that subscribe to calls get exactly the calls they named (plain
+    f(), member x.f(), by suffix), and every function passed as an argument."""
+    from asynclint.javascript.parse import parse
+    from asynclint.rules.base import JsRule
+
+    seen = []
+
+    class Probe(JsRule):
+        meta = type("M", (), {"id": "probe"})()
+        plain_calls = frozenset({"foo"})
+        member_calls = frozenset({"bar"})
+        call_suffix = "Sync"
+        wants_callbacks = True
+
+        def on_call(self, call, name, member):
+            seen.append((self.ctx.text(name), member is not None, call.type))
+
+        def on_callback(self, function, arguments):
+            seen.append(("callback", function.type, arguments.type))
+
+    source = (b"foo(); x.foo(); x.bar(); bar(); readFileSync(p); fs.statSync(p); baz(); a[foo]();\n"
+              b"run(function () {}, () => 1); new Thing(() => 2); notSync.x();\n")
+    compiled = runner.combined_query("javascript")
+    runner._run(compiled, "/virtual/probe.js", source, "javascript", parse(source, "javascript"),
+                None, None, None, finish=(Probe,))
+    assert seen == [
+        ("foo", False, "call_expression"),
+        ("bar", True, "call_expression"),
+        ("readFileSync", False, "call_expression"),
+        ("statSync", True, "call_expression"),
+        ("callback", "function_expression", "arguments"),
+        ("callback", "arrow_function", "arguments"),
+        ("callback", "arrow_function", "arguments"),
+    ]

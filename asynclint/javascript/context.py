@@ -161,6 +161,11 @@ class JsFile:
             fact_matches = ts_cursor(_fact_query(self.dialect)).matches(self.root)
         self._collect_facts(fact_matches)
 
+    @functools.cached_property
+    def top_level(self) -> list:
+        """The program's statements (named children of the root)."""
+        return self.root.named_children
+
     # ------------------------------------------------------------------ text
     def text(self, node: Node) -> str:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")

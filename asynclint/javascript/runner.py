@@ -199,13 +199,38 @@ class Pattern:
         return all(any(lit in source for lit in group) for group in self.needs)
 
 
+# The shared patterns: every call whose callee is a name or a member, and
+# every function passed as an argument. Tree-sitter keeps a state per pattern
+# at each node a pattern can start at, for as long as it is inside that node,
+# so twenty rule patterns rooted at call_expression cost the query a third of
+# its time; one shared pattern and a dispatch by callee name in Python cost a
+# tenth of that. Rules subscribe (JsRule.plain_calls, member_calls,
+# call_suffix, all_calls, wants_callbacks) and get on_call / on_callback.
+HUB_QUERY = """
+(call_expression function: (identifier) @hub_name) @hub_call
+(call_expression function: (member_expression property: (property_identifier) @hub_name) @hub_member) @hub_call
+(arguments [(arrow_function) (function_expression)] @hub_cb) @hub_args
+"""
+
+
+class _Hub:
+    """The owner of HUB_QUERY's patterns."""
+
+
+def real_children(node) -> list:
+    """The named children that are not comments (extras), as a query's
+    ``.`` anchors count them."""
+    return [c for c in node.named_children if not c.is_extra]
+
+
 @functools.lru_cache(maxsize=None)
 def patterns() -> tuple:
-    """Every pattern of the facts and the rules, in query order; None when
-    some rule's query text is beyond :func:`split_patterns`."""
+    """Every pattern of the facts, the hub and the rules, in query order;
+    None when some rule's query text is beyond :func:`split_patterns`."""
     out = []
     try:
-        for owner, text in [(None, FACT_QUERY)] + [(c, c.query) for c in js_rules() if c.query.strip()]:
+        for owner, text in [(None, FACT_QUERY), (_Hub, HUB_QUERY)] + \
+                [(c, c.query) for c in js_rules() if c.query.strip()]:
             out.extend(Pattern(p, owner, literal_needs(toks)) for p, toks in _split(text))
     except (ValueError, IndexError):
         return None
@@ -214,11 +239,15 @@ def patterns() -> tuple:
 
 @functools.lru_cache(maxsize=None)
 def query_rules() -> tuple:
-    """The rule classes that have a query (each gets ``finish`` per file)."""
-    return tuple(c for c in js_rules() if c.query.strip())
+    """The rule classes to run per file (each gets ``finish``), whether they
+    have patterns of their own, take calls or callbacks from the hub, or
+    only look at the file in ``finish``."""
+    return tuple(js_rules())
 
 
 _FACT = object()  # route marker: a match of the per-file facts
+_HUB = object()  # route marker: a match of the shared call/callback patterns
+_HUB_TARGETS: dict = {}  # rules -> {(callee name, member?): the rules that want the call}
 
 
 @dataclass
@@ -233,7 +262,8 @@ class CompiledQuery:
         hit = cache.get(enabled)
         if hit is None:
             hit = cache[enabled] = tuple(
-                _FACT if o is None else o if enabled is None or o.meta.id in enabled else None
+                _FACT if o is None else _HUB if o is _Hub else o if enabled is None or o.meta.id in enabled
+                else None
                 for o in self.owners
             )
         return hit
@@ -243,9 +273,11 @@ def _compile_whole(dialect: str) -> CompiledQuery:
     """The fallback: compile the rules' queries as written, one by one for
     their pattern counts, then together."""
     lang = ts_parse.language(dialect)
-    owners: list = [None] * Query(lang, FACT_QUERY).pattern_count
-    parts = [FACT_QUERY]
+    owners: list = [None] * Query(lang, FACT_QUERY).pattern_count + [_Hub] * Query(lang, HUB_QUERY).pattern_count
+    parts = [FACT_QUERY, HUB_QUERY]
     for cls in query_rules():
+        if not cls.query.strip():
+            continue
         owners += [cls] * Query(lang, cls.query).pattern_count
         parts.append(cls.query)
     return CompiledQuery(Query(lang, "\n".join(parts)), owners)
@@ -285,7 +317,8 @@ class _DialectQueries:
             return None
         return tuple(
             i for i, p in enumerate(pats)
-            if (p.owner is None or enabled is None or p.owner.meta.id in enabled) and p.can_match(source)
+            if (p.owner is None or p.owner is _Hub or enabled is None or p.owner.meta.id in enabled)
+            and p.can_match(source)
         )
 
     def has(self, chosen: tuple) -> bool:
@@ -346,26 +379,52 @@ def _run(compiled: CompiledQuery, path, source, dialect, tree, enabled, display_
     """One query pass and the rules. ``finish``: the rules to finish (default:
     every enabled rule with a query)."""
     route = compiled.route(enabled)
+    mine = tuple(c for c in (query_rules() if finish is None else finish)
+                 if enabled is None or c.meta.id in enabled)
+    callers = tuple(c for c in mine if c.wants_calls())
+    callbacks = tuple(c for c in mine if c.wants_callbacks)
+    targets = _HUB_TARGETS.get(callers)
+    if targets is None or len(targets) > 100_000:
+        targets = _HUB_TARGETS[callers] = {}
     facts, rule_matches = [], []
     for match in ts_cursor(compiled.query).matches(tree.root_node):
         owner = route[match[0]]
         if owner is _FACT:
             facts.append(match)
+        elif owner is _HUB:
+            caps = match[1]
+            if "hub_cb" in caps:
+                for cls in callbacks:
+                    rule_matches.append((cls, caps, 2))
+                continue
+            name = caps["hub_name"][0]
+            key = (source[name.start_byte:name.end_byte], "hub_member" in caps)
+            wanted = targets.get(key)
+            if wanted is None:
+                text = key[0].decode("utf-8", "replace")
+                wanted = targets[key] = tuple(c for c in callers if c.wants_call(text, key[1]))
+            for cls in wanted:
+                rule_matches.append((cls, caps, 1))
         elif owner is not None:
-            rule_matches.append((owner, match[1]))
+            rule_matches.append((owner, match[1], 0))
     ctx = JsFile(path, source, dialect, tree=tree, display_path=display_path, fact_matches=facts)
     ctx.options = options or {}
     ctx.too_deep = ts_parse.deeper_than(tree.root_node)
     instances = {}
-    for owner, caps in rule_matches:
+    for owner, caps, kind in rule_matches:
         rule = instances.get(owner)
         if rule is None:
             rule = instances[owner] = owner(ctx)
-        rule.on_match(caps)
-    for cls in query_rules() if finish is None else finish:
-        if enabled is None or cls.meta.id in enabled:
-            rule = instances.get(cls) or cls(ctx)
-            rule.finish()
+        if kind == 0:
+            rule.on_match(caps)
+        elif kind == 1:
+            member = caps.get("hub_member")
+            rule.on_call(caps["hub_call"][0], caps["hub_name"][0], member[0] if member else None)
+        else:
+            rule.on_callback(caps["hub_cb"][0], caps["hub_args"][0])
+    for cls in mine:
+        rule = instances.get(cls) or cls(ctx)
+        rule.finish()
     return ctx
 
 
@@ -407,10 +466,10 @@ def _split_for_child(plan: "_DialectQueries", source: bytes, enabled):
     if chosen is None or plan.has(chosen) or threading.active_count() > 1 or not _spare_core():
         return None
     pats = patterns()
-    facts = [i for i in chosen if pats[i].owner is None]
+    facts = [i for i in chosen if pats[i].owner is None or pats[i].owner is _Hub]
     by_rule: dict = {}
     for i in chosen:
-        if pats[i].owner is not None:
+        if pats[i].owner is not None and pats[i].owner is not _Hub:
             by_rule.setdefault(pats[i].owner, []).append(i)
     if sum(len(v) for v in by_rule.values()) < SPLIT_MIN_PATTERNS:
         return None

@@ -49,10 +49,42 @@ class JsRule:
     meta: ClassVar[RuleMeta]
     query: ClassVar[str] = ""
 
+    # Calls delivered from the runner's shared call patterns instead of a
+    # pattern of the rule's own (each pattern rooted at call_expression costs
+    # the query a state at every call of the file). Chosen by the callee's
+    # name: the identifier of ``f(...)`` (plain_calls), the property of
+    # ``x.f(...)`` (member_calls), either form ending with call_suffix, or
+    # every call whose callee is a name or a member (all_calls).
+    plain_calls: ClassVar[frozenset] = frozenset()
+    member_calls: ClassVar[frozenset] = frozenset()
+    call_suffix: ClassVar[str] = ""
+    all_calls: ClassVar[bool] = False
+    # Function expressions passed as call (or new) arguments, from the shared
+    # callback pattern: on_callback(function node, arguments node).
+    wants_callbacks: ClassVar[bool] = False
+
     def __init__(self, ctx: "JsFile"):
         self.ctx = ctx
 
     def on_match(self, captures: dict) -> None:  # pragma: no cover - interface
+        pass
+
+    @classmethod
+    def wants_calls(cls) -> bool:
+        return bool(cls.all_calls or cls.plain_calls or cls.member_calls or cls.call_suffix)
+
+    @classmethod
+    def wants_call(cls, name: str, member: bool) -> bool:
+        if cls.all_calls or name in (cls.member_calls if member else cls.plain_calls):
+            return True
+        return bool(cls.call_suffix) and name.endswith(cls.call_suffix)
+
+    def on_call(self, call, name, member) -> None:  # pragma: no cover - interface
+        """``call``: a call_expression; ``name``: its callee's identifier
+        (``f(...)``) or property_identifier (``x.f(...)``); ``member``: the
+        member_expression callee, or None for a plain call."""
+
+    def on_callback(self, function, arguments) -> None:  # pragma: no cover - interface
         pass
 
     def finish(self) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from ...findings import Edit, Fix, FixSafety
+from ...javascript.runner import real_children
 from ..base import JsRule
 from . import META
 
@@ -55,11 +56,13 @@ def _has_own_await(fn) -> bool:
 
 class Check(JsRule):
     meta = META
-    query = """
-(call_expression
-  function: (member_expression property: (property_identifier) @afe_method (#eq? @afe_method "forEach"))
-  arguments: (arguments . [(arrow_function) (function_expression) (identifier)] @afe_callback)) @afe_call
-"""
+    member_calls = frozenset({"forEach"})
+
+    def on_call(self, call, name, member):
+        args = call.child_by_field_name("arguments")
+        first = real_children(args)[:1] if args is not None and args.type == "arguments" else ()
+        if first and first[0].type in ("arrow_function", "function_expression", "identifier"):
+            self.on_match({"afe_call": [call], "afe_callback": [first[0]], "afe_method": [name]})
 
     def on_match(self, caps):
         ctx = self.ctx

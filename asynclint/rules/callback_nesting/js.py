@@ -57,16 +57,13 @@ def _minified_line(ctx, node, limit: int = 500) -> bool:
 
 class Check(JsRule):
     meta = META
-    query = """
-(arguments [(arrow_function) (function_expression)] @cbn_callback)
-"""
+    wants_callbacks = True
 
     def __init__(self, ctx):
         super().__init__(ctx)
         self._depth: dict[int, int] = {}
 
-    def on_match(self, caps):
-        callback = caps["cbn_callback"][0]
+    def on_callback(self, callback, arguments):
         if not self._counts(callback):
             return
         limit = self._limit()

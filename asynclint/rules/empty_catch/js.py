@@ -20,10 +20,13 @@ class Check(JsRule):
     meta = META
     query = """
 (catch_clause body: (statement_block) @catch_body) @catch
-(call_expression
-  function: (member_expression property: (property_identifier) @method (#any-of? @method "catch" "then"))
-  arguments: (arguments) @args) @call
 """
+    member_calls = frozenset({"catch", "then"})
+
+    def on_call(self, call, name, member):
+        args = call.child_by_field_name("arguments")
+        if args is not None and args.type == "arguments":
+            self.on_match({"method": [name], "args": [args], "call": [call]})
 
     def on_match(self, caps):
         if "catch" in caps:

@@ -61,9 +61,6 @@ CALLEE_NAMES = frozenset(n.split(".", 1)[1] for n in SHELL_ALWAYS | SHELL_OPTION
 def _any_of(names) -> str:
     return " ".join('"' + n.replace("\\", "\\\\").replace('"', '\\"') + '"' for n in sorted(names))
 
-
-_NAMES = _any_of(CALLEE_NAMES)
-
 # Expression wrappers that do not change the value.
 WRAPPERS = frozenset(
     {"parenthesized_expression", "as_expression", "non_null_expression", "satisfies_expression"}
@@ -392,15 +389,9 @@ class _Target:
 
 class Check(JsRule):
     meta = META
-    query = f"""
-(call_expression
-  function: (identifier) @callee
-  arguments: (arguments) @args
-  (#any-of? @callee {_NAMES})) @call
-(call_expression
-  function: (member_expression property: (property_identifier) @prop) @callee
-  arguments: (arguments) @args
-  (#any-of? @prop {_NAMES})) @call
+    # exec(...) and x.exec(...) come from the runner's shared call patterns.
+    plain_calls = member_calls = CALLEE_NAMES
+    query = """
 (call_expression
   function: (subscript_expression) @callee arguments: (arguments) @args) @call
 (call_expression
@@ -420,6 +411,11 @@ class Check(JsRule):
         return self._binder
 
     # ------------------------------------------------------------ matching
+    def on_call(self, call, name, member):
+        args = call.child_by_field_name("arguments")
+        if args is not None and args.type == "arguments":
+            self.on_match({"call": [call], "callee": [member if member is not None else name], "args": [args]})
+
     def on_match(self, caps):
         call, callee = caps["call"][0], caps["callee"][0]
         if not self._may_be_child_process(callee):

@@ -48,14 +48,16 @@ TERMINAL_PROPS = rb"\s*(?:\?\.|\.)\s*(?:isTTY|columns|rows|cursorTo|moveCursor|c
 
 class Check(JsRule):
     meta = META
-    query = """
-(expression_statement
-  (call_expression
-    function: (member_expression property: (property_identifier) @bp_method (#eq? @bp_method "write"))) @bp_call)
-(arrow_function
-  body: (call_expression
-    function: (member_expression property: (property_identifier) @bp_method (#eq? @bp_method "write"))) @bp_arrow_call)
-"""
+    member_calls = frozenset({"write"})
+
+    def on_call(self, call, name, member):
+        parent = call.parent
+        if parent is None:
+            return
+        if parent.type == "expression_statement":
+            self.on_match({"bp_call": [call]})
+        elif parent.type == "arrow_function" and parent.child_by_field_name("body") == call:
+            self.on_match({"bp_arrow_call": [call]})
 
     def __init__(self, ctx):
         super().__init__(ctx)

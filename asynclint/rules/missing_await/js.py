@@ -38,25 +38,19 @@ VALUE_CONSUMERS = frozenset(
 )
 CONDITION_PARENTS = frozenset({"if_statement", "while_statement", "do_statement", "ternary_expression"})
 CLASS_TYPES = frozenset({"class_declaration", "class", "abstract_class_declaration"})
+_UNKNOWN = object()
 
 
 class Check(JsRule):
     meta = META
     query = """
-(expression_statement (call_expression) @stmt_call)
 (expression_statement (new_expression constructor: (identifier) @ctor (#eq? @ctor "Promise")) @stmt_new)
-(variable_declarator name: (identifier) @var value: (call_expression) @var_call)
-(member_expression object: (call_expression) @member_call property: (property_identifier) @prop)
-(subscript_expression object: (call_expression) @index_call)
-(spread_element (call_expression) @spread_call)
-(parenthesized_expression (call_expression) @cond_call)
-(unary_expression operator: "!" argument: (call_expression) @not_call)
-(ternary_expression condition: (call_expression) @cond_call)
-(template_substitution (call_expression) @template_call)
-(binary_expression left: (call_expression) @binary_call)
-(binary_expression right: (call_expression) @binary_call)
-(call_expression function: (_) @consumer arguments: (arguments (call_expression) @arg_call))
 """
+    # Every call of a name or a member comes from the runner's shared call
+    # patterns. Most callees are not known to return a promise (answered from
+    # a per-file cache by the callee's text), so where the call sits is looked
+    # at only for the few that are.
+    all_calls = True
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -64,6 +58,63 @@ class Check(JsRule):
         self._known_cache: dict[bytes, object] = {}
 
     # ------------------------------------------------------------ matching
+    def on_call(self, call, name, member):
+        callee = member if member is not None else name
+        key = self.ctx.source[callee.start_byte:callee.end_byte]
+        if not key.startswith(b"this."):  # this.x(): looked up only where it matters
+            known = self._known_cache.get(key, _UNKNOWN)
+            if known is _UNKNOWN:
+                known = self._known_cache[key] = self._known_async(call, callee)
+            if known is None:
+                return
+        caps = self._where(call)
+        if caps is not None:
+            self.on_match(caps)
+
+    @staticmethod
+    def _where(call):
+        """Where the call's value goes, as the captures on_match reads; None
+        when the place cannot misuse a promise (awaited, returned, passed on)."""
+        parent = call.parent
+        if parent is None:
+            return None
+        t = parent.type
+        if t == "expression_statement":
+            return {"stmt_call": [call]}
+        if t in ("parenthesized_expression", "ternary_expression"):
+            if t == "ternary_expression" and parent.child_by_field_name("condition") != call:
+                return None
+            return {"cond_call": [call]}
+        if t == "spread_element":
+            return {"spread_call": [call]}
+        if t == "template_substitution":
+            return {"template_call": [call]}
+        if t == "binary_expression":
+            return {"binary_call": [call]}
+        if t == "variable_declarator":
+            var = parent.child_by_field_name("name")
+            if var is not None and var.type == "identifier" and parent.child_by_field_name("value") == call:
+                return {"var": [var], "var_call": [call]}
+        elif t == "member_expression":
+            prop = parent.child_by_field_name("property")
+            if prop is not None and prop.type == "property_identifier" and parent.child_by_field_name("object") == call:
+                return {"member_call": [call], "prop": [prop]}
+        elif t == "subscript_expression":
+            if parent.child_by_field_name("object") == call:
+                return {"index_call": [call]}
+        elif t == "unary_expression":
+            op = parent.child_by_field_name("operator")
+            if op is not None and op.type == "!" and parent.child_by_field_name("argument") == call:
+                return {"not_call": [call]}
+        elif t == "arguments":
+            outer = parent.parent
+            if outer is not None and outer.type == "call_expression" \
+                    and outer.child_by_field_name("arguments") == parent:
+                consumer = outer.child_by_field_name("function")
+                if consumer is not None and consumer.is_named:
+                    return {"consumer": [consumer], "arg_call": [call]}
+        return None
+
     def on_match(self, caps):
         ctx = self.ctx
         if "stmt_call" in caps:

@@ -38,6 +38,7 @@ from ...files import language_of
 from ...javascript import package_json as pj
 from ...javascript.parse import dialect_for, parse
 from ...javascript.resolve import resolve_module
+from ...javascript.runner import real_children
 from ..base import JsRule
 from . import META
 
@@ -177,10 +178,10 @@ def file_format(path: str) -> tuple[str | None, str, object]:
 
 class Check(JsRule):
     meta = META
+    plain_calls = frozenset({"require"})
+    # Top-level import/export statements are read from the program's children
+    # in finish (a pattern rooted at the program keeps a state for the whole file).
     query = """
-(call_expression function: (identifier) @msm_require (#eq? @msm_require "require")
-  arguments: (arguments . (string) .)) @msm_require_call
-(program [(import_statement) (export_statement)] @msm_esm_syntax)
 (assignment_expression
   left: (member_expression object: (identifier) @msm_obj (#eq? @msm_obj "exports")) @msm_cjs_export)
 (assignment_expression
@@ -195,7 +196,6 @@ class Check(JsRule):
     def __init__(self, ctx):
         super().__init__(ctx)
         self._format = None
-        self._esm_syntax = []
         self._cjs_exports = []
 
     @property
@@ -204,11 +204,16 @@ class Check(JsRule):
             self._format = file_format(os.path.abspath(self.ctx.path))
         return self._format
 
+    def on_call(self, call, name, member):
+        args = call.child_by_field_name("arguments")
+        if args is not None and args.type == "arguments":
+            only = real_children(args)
+            if len(only) == 1 and only[0].type == "string":
+                self._require(call)
+
     def on_match(self, caps):
         if "msm_require_call" in caps:
             self._require(caps["msm_require_call"][0])
-        elif "msm_esm_syntax" in caps:
-            self._esm_syntax.append(caps["msm_esm_syntax"][0])
         elif "msm_cjs_export" in caps:
             self._cjs_exports.append(caps["msm_cjs_export"][0])
 
@@ -236,7 +241,8 @@ class Check(JsRule):
                         "22.7+ re-parse it as an ES module after that fails (slower, with a warning). "
                         + ("package.json `engines.node` (\"" + engines + "\") admits the older versions."
                            if engines else "package.json has no `engines.node` to rule the older versions out."))
-        esm_syntax = [n for n in self._esm_syntax if not self._type_only(n)]
+        esm_syntax = [n for n in ctx.top_level if n.type in ("import_statement", "export_statement")
+                      and not self._type_only(n)]
         tla = _first_top_level_await(ctx.root) if b"await" in ctx.source else None
         if esm_syntax:
             first = min(esm_syntax, key=lambda n: n.start_byte)

@@ -75,15 +75,13 @@ QUEUE_WORDS = {
 
 class Check(JsRule):
     meta = META
-    query = """
-(call_expression
-  function: (member_expression property: (property_identifier) @nt_method
-             (#any-of? @nt_method "nextTick" "queueMicrotask" "then"))
-  arguments: (arguments)) @nt_call
-(call_expression
-  function: (identifier) @nt_fn (#any-of? @nt_fn "nextTick" "queueMicrotask")
-  arguments: (arguments)) @nt_call
-"""
+    plain_calls = frozenset({"nextTick", "queueMicrotask"})
+    member_calls = frozenset({"nextTick", "queueMicrotask", "then"})
+
+    def on_call(self, call, name, member):
+        args = call.child_by_field_name("arguments")
+        if args is not None and args.type == "arguments":
+            self.on_match({"nt_call": [call]})
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -38,12 +38,26 @@ NON_LEAKING = frozenset({"length", "includes", "indexOf", "lastIndexOf", "starts
                          "test"})
 CONDITIONAL_PARENTS = frozenset({"if_statement", "ternary_expression", "binary_expression"})
 
+_STACK_WORD = re.compile(rb"(?<![\w$])stack(?![\w$])")
+
 
 class Check(JsRule):
     meta = META
-    query = """
-(member_expression property: (property_identifier) @stl_prop (#eq? @stl_prop "stack")) @stl_stack
-"""
+    # No pattern: `x.stack` is found by searching the text for the word and
+    # looking up the node there (a pattern would start a query state at every
+    # member expression of every file; few files say "stack" at all).
+
+    def finish(self):
+        ctx = self.ctx
+        for m in _STACK_WORD.finditer(ctx.source):
+            node = ctx.root.named_descendant_for_byte_range(m.start(), m.end())
+            if node is None or node.type != "property_identifier" or node.start_byte != m.start() \
+                    or node.end_byte != m.end():
+                continue
+            parent = node.parent
+            if parent is not None and parent.type == "member_expression" \
+                    and parent.child_by_field_name("property") == node:
+                self.on_match({"stl_stack": [parent]})
 
     def __init__(self, ctx):
         super().__init__(ctx)

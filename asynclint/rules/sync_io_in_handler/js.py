@@ -47,13 +47,14 @@ PROMISE_TWINS = {
 
 class Check(JsRule):
     meta = META
-    query = """
-(call_expression
-  function: [(identifier) @name
-             (member_expression property: (property_identifier) @name)]
-  (#match? @name "Sync$")) @sync_call
-(call_expression function: (identifier) @req (#eq? @req "require")) @require_call
-"""
+    call_suffix = "Sync"
+    plain_calls = frozenset({"require"})
+
+    def on_call(self, call, name, member):
+        if member is None and self.ctx.text(name) == "require":
+            self.on_match({"require_call": [call]})
+        else:
+            self.on_match({"sync_call": [call]})
 
     def on_match(self, caps):
         ctx = self.ctx

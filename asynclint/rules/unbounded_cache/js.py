@@ -38,36 +38,50 @@ BOUNDED_PROPS = frozenset({"method", "statusCode", "status", "protocol", "httpVe
 
 class Check(JsRule):
     meta = META
-    # Narrow on purpose (one combined query runs per file): only module-level
-    # declarations whose value is a container literal/constructor. The adds
-    # (`name[k] = v`, `name.set(k, v)` ...) are found in ``finish`` by searching
-    # the text for the few container names, not by matching every assignment
-    # and call in the file.
-    query = """
-(program (_ (variable_declarator
-  name: (identifier) @uc_name
-  value: [(object) (array)] @uc_value)))
-(program (_ (variable_declarator
-  name: (identifier) @uc_name
-  value: (new_expression constructor: (identifier) @uc_ctor) @uc_value))
-  (#any-of? @uc_ctor "Map" "Set"))
-(program (_ (variable_declarator
-  name: (identifier) @uc_name
-  value: (call_expression
-    function: (member_expression object: (identifier) @uc_o property: (property_identifier) @uc_p)) @uc_value))
-  (#eq? @uc_o "Object") (#eq? @uc_p "create"))
-"""
+    # No patterns: only module-level declarations whose value is a container
+    # literal/constructor matter, read from the program's children in finish
+    # (a pattern rooted at the program keeps a query state for the whole
+    # file). The adds (`name[k] = v`, `name.set(k, v)` ...) are found by
+    # searching the text for the few container names, not by matching every
+    # assignment and call in the file.
 
     def __init__(self, ctx):
         super().__init__(ctx)
         self._containers: dict[str, str] = {}  # name -> kind ("object", "Map", "Set", "array")
         self._adds: list = []  # (name, site node, key nodes, verb)
 
-    def on_match(self, caps):
+    def _collect_containers(self):
+        """Module-level ``const x = {}`` / ``[]`` / ``new Map()`` / ``new Set()`` /
+        ``Object.create(...)``."""
         ctx = self.ctx
-        kind = self._container_kind(caps["uc_value"][0])
-        if kind:
-            self._containers.setdefault(ctx.text(caps["uc_name"][0]), kind)
+        for stmt in ctx.top_level:
+            if "declaration" not in stmt.type and stmt.type != "ERROR":
+                continue  # only declarations (and error recovery) hold declarators
+            for decl in stmt.named_children:
+                if decl.type != "variable_declarator":
+                    continue
+                name, value = decl.child_by_field_name("name"), decl.child_by_field_name("value")
+                if name is None or value is None or name.type != "identifier" or not self._literal_container(value):
+                    continue
+                kind = self._container_kind(value)
+                if kind:
+                    self._containers.setdefault(ctx.text(name), kind)
+
+    def _literal_container(self, value) -> bool:
+        t = value.type
+        if t in ("object", "array"):
+            return True
+        if t == "new_expression":
+            ctor = value.child_by_field_name("constructor")
+            return ctor is not None and ctor.type == "identifier" and self.ctx.text(ctor) in CONTAINER_CTORS
+        if t == "call_expression":
+            fn = value.child_by_field_name("function")
+            if fn is None or fn.type != "member_expression":
+                return False
+            obj, prop = fn.child_by_field_name("object"), fn.child_by_field_name("property")
+            return obj is not None and obj.type == "identifier" and self.ctx.text(obj) == "Object" \
+                and prop is not None and prop.type == "property_identifier" and self.ctx.text(prop) == "create"
+        return False
 
     def _find_adds(self):
         """``name[k] = v`` / ``name[k] += v`` and ``name.set/add/push/unshift(...)``
@@ -107,6 +121,7 @@ class Check(JsRule):
 
     def finish(self):
         ctx = self.ctx
+        self._collect_containers()
         if not self._containers:
             return
         # Only code that serves requests is reported, and serving code starts at a

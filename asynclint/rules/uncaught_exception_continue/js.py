@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ...findings import Edit, Fix, FixSafety
+from ...javascript.runner import real_children
 from ..base import JsRule
 from . import META
 
@@ -36,20 +37,23 @@ TEST_CALLS = frozenset({"test", "it", "describe", "before", "after", "beforeEach
 
 class Check(JsRule):
     meta = META
-    query = """
-(call_expression
-  function: (member_expression
-    object: (identifier) @uec_obj (#eq? @uec_obj "process")
-    property: (property_identifier) @uec_method
-    (#any-of? @uec_method "on" "once" "addListener" "prependListener" "prependOnceListener"))
-  arguments: (arguments . (string (string_fragment) @uec_event (#eq? @uec_event "uncaughtException"))) @uec_args) @uec_call
-(call_expression
-  function: (member_expression
-    object: (identifier) @uec_obj (#eq? @uec_obj "process")
-    property: (property_identifier) @uec_method
-    (#eq? @uec_method "setUncaughtExceptionCaptureCallback"))
-  arguments: (arguments) @uec_args) @uec_call
-"""
+    member_calls = frozenset({"on", "once", "addListener", "prependListener", "prependOnceListener",
+                              "setUncaughtExceptionCaptureCallback"})
+
+    def on_call(self, call, name, member):
+        ctx = self.ctx
+        obj = member.child_by_field_name("object")
+        args = call.child_by_field_name("arguments")
+        if obj is None or obj.type != "identifier" or ctx.text(obj) != "process" \
+                or args is None or args.type != "arguments":
+            return
+        if ctx.text(name) != "setUncaughtExceptionCaptureCallback":
+            first = real_children(args)[:1]
+            if not first or first[0].type != "string" or not any(
+                    c.type == "string_fragment" and ctx.text(c) == "uncaughtException"
+                    for c in first[0].named_children):
+                return
+        self.on_match({"uec_call": [call], "uec_method": [name], "uec_args": [args]})
 
     def on_match(self, caps):
         ctx = self.ctx

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 
+from ...javascript.runner import real_children
 from ..base import JsRule
 from . import META
 
@@ -66,26 +67,54 @@ NOT_ERROR_FIRST = frozenset({
     "replace", "replaceAll", "match", "matchAll", "split",
 })
 MINIFIED_LINE = 1000
+CORE_NAMES = frozenset(set().union(*CORE_ERROR_FIRST.values()) | {"native"})
+ERR_FIRST_PARAM = re.compile(r"^(err|error|er|e)([^A-Za-z0-9_$]|$)")
 DEFERRERS = frozenset({"process.nextTick", "setImmediate", "setTimeout", "queueMicrotask"})
 
 
 class Check(JsRule):
     meta = META
-    # Two narrow patterns instead of "every call with a function last": a
-    # callback whose first parameter is spelled like an error, and a call of
-    # a Node core error-first API by its last name (resolved in on_match).
-    query = """
-(call_expression
-  arguments: (arguments
-    [(arrow_function parameters: (formal_parameters . (_) @uce_first))
-     (function_expression parameters: (formal_parameters . (_) @uce_first))
-     (arrow_function parameter: (identifier) @uce_first)] @uce_callback .)
-  (#match? @uce_first "^(err|error|er|e)([^A-Za-z0-9_$]|$)")) @uce_call
-(call_expression
-  function: [(identifier) @uce_fn (member_expression property: (property_identifier) @uce_fn)]
-  arguments: (arguments [(arrow_function) (function_expression)] @uce_callback .)
-  (#any-of? @uce_fn %s)) @uce_call
-""" % " ".join('"%s"' % n for n in sorted(set().union(*CORE_ERROR_FIRST.values()) | {"native"}))
+    # A function passed last to a call (from the runner's shared callback
+    # pattern) is a candidate when its first parameter is spelled like an
+    # error, or when the callee's last name is a Node core error-first API
+    # (resolved in on_match).
+    wants_callbacks = True
+
+    def on_callback(self, callback, arguments):
+        sibling = callback.next_named_sibling
+        while sibling is not None and sibling.is_extra:
+            sibling = sibling.next_named_sibling
+        if sibling is not None:
+            return  # not the last argument
+        call = arguments.parent
+        if call is None or call.type != "call_expression":
+            return
+        if not self._err_first(callback):
+            callee = call.child_by_field_name("function")
+            if callee is not None and callee.type == "member_expression":
+                callee = callee.child_by_field_name("property")
+                if callee is not None and callee.type != "property_identifier":
+                    return
+            elif callee is None or callee.type != "identifier":
+                return
+            if callee is None or self.ctx.text(callee) not in CORE_NAMES:
+                return
+        self.on_match({"uce_call": [call], "uce_callback": [callback]})
+
+    def _err_first(self, callback) -> bool:
+        params = callback.child_by_field_name("parameters")
+        if params is not None:
+            if params.type != "formal_parameters":
+                return False
+            first = real_children(params)[:1]
+            if not first:
+                return False
+            first = first[0]
+        else:
+            first = callback.child_by_field_name("parameter")
+            if first is None or first.type != "identifier" or callback.type != "arrow_function":
+                return False
+        return ERR_FIRST_PARAM.search(self.ctx.text(first)) is not None
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -37,14 +37,9 @@ ESCAPE_PARENTS = frozenset({"return_statement", "array", "pair", "spread_element
 
 class Check(JsRule):
     meta = META
-    # One pattern for the three names (each extra pattern is another pass over
-    # every call); `ids.forEach(clearInterval)` is found by a text search.
-    query = """
-(call_expression
-  function: [(identifier) @ui_fn
-             (member_expression property: (property_identifier) @ui_fn)]
-  (#any-of? @ui_fn "setInterval" "clearInterval" "clearTimeout")) @ui_call
-"""
+    # The calls come from the runner's shared call patterns;
+    # `ids.forEach(clearInterval)` is found by a text search.
+    plain_calls = member_calls = frozenset({"setInterval", "clearInterval", "clearTimeout"})
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -52,10 +47,8 @@ class Check(JsRule):
         self._cleared_keys: set[str] = set()
         self._clear_as_value = False
 
-    def on_match(self, caps):
-        ctx = self.ctx
-        call = caps["ui_call"][0]
-        if ctx.text(caps["ui_fn"][0]) == "setInterval":
+    def on_call(self, call, name, member):
+        if self.ctx.text(name) == "setInterval":
             if self._is_node_set_interval(call):
                 self._intervals.append(call)
             return

@@ -34,6 +34,7 @@ import re
 
 from ...findings import Edit, Fix, FixSafety
 from ...javascript.package_json import declared_dependency, express_major
+from ...javascript.context import ROUTE_METHODS
 from ..base import JsRule
 from . import META
 
@@ -51,13 +52,21 @@ MULTILINE_LITERALS = frozenset({"template_string", "string", "comment"})
 
 class Check(JsRule):
     meta = META
-    query = """
-(call_expression
-  function: (member_expression
-    property: (property_identifier) @uae_method
-    (#any-of? @uae_method "get" "post" "put" "patch" "delete" "del" "all" "head" "options" "use"))
-  arguments: (arguments [(arrow_function) (function_expression)] @uae_handler)) @uae_call
-"""
+    # Functions passed to app.get(...) and the like, from the runner's shared
+    # callback pattern.
+    wants_callbacks = True
+
+    def on_callback(self, callback, arguments):
+        if not self.ctx.is_async(callback):
+            return
+        call = arguments.parent
+        if call is None or call.type != "call_expression":
+            return
+        callee = call.child_by_field_name("function")
+        method = callee.child_by_field_name("property") if callee is not None and callee.type == "member_expression" \
+            else None
+        if method is not None and method.type == "property_identifier" and self.ctx.text(method) in ROUTE_METHODS:
+            self.on_match({"uae_handler": [callback], "uae_call": [call], "uae_method": [method]})
 
     def __init__(self, ctx):
         super().__init__(ctx)

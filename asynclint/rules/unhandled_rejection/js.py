@@ -59,11 +59,14 @@ def _minified_line(ctx, node, limit: int = 500) -> bool:
 
 class Check(JsRule):
     meta = META
+    member_calls = frozenset({"then", "finally"})
+
+    def on_call(self, call, name, member):
+        parent = call.parent
+        if parent is not None and parent.type == "expression_statement":
+            self.on_match({"ur_call": [call]})
+
     query = """
-(expression_statement
-  (call_expression
-    function: (member_expression property: (property_identifier) @ur_method (#any-of? @ur_method "then" "finally"))
-  ) @ur_call)
 (expression_statement
   (new_expression constructor: (identifier) @ur_ctor (#eq? @ur_ctor "Promise")
                   arguments: (arguments . [(arrow_function) (function_expression)] @ur_executor)) @ur_new)

@@ -136,14 +136,7 @@ def _binding_names(node, out: list) -> list:
 
 class Check(JsRule):
     meta = META
-    query = """
-(call_expression
-  function: (member_expression
-              object: (_) @ul_emitter
-              property: (property_identifier) @ul_method
-              (#any-of? @ul_method "on" "addListener" "prependListener"))
-  arguments: (arguments)) @ul_call
-"""
+    member_calls = frozenset({"on", "addListener", "prependListener"})
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -155,11 +148,13 @@ class Check(JsRule):
         self._facts_cache: dict[int, tuple] = {}
 
     # ------------------------------------------------------------ matching
-    def on_match(self, caps):
+    def on_call(self, call, name, member):
         ctx = self.ctx
-        call = caps["ul_call"][0]
-        emitter = caps["ul_emitter"][0]
-        method = ctx.text(caps["ul_method"][0])
+        emitter = member.child_by_field_name("object")
+        arguments = call.child_by_field_name("arguments")
+        if emitter is None or arguments is None or arguments.type != "arguments":
+            return
+        method = ctx.text(name)
         args = [a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"]
         if len(args) < 2:
             return

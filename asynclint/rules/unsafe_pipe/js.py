@@ -35,21 +35,19 @@ class Check(JsRule):
     meta = META
     # Only a `.pipe()` called on a call's result: the outer link of every chain
     # of two or more pipes is one (`a.pipe(b).pipe(c)`, `a.pipe(b).on(...).pipe(c)`).
-    query = """
-(call_expression
-  function: (member_expression
-    object: (call_expression)
-    property: (property_identifier) @pipe_method (#eq? @pipe_method "pipe"))) @pipe_call
-"""
+    member_calls = frozenset({"pipe"})
 
     def __init__(self, ctx):
         super().__init__(ctx)
         self._seen: set[int] = set()
         self._rxjs = None
 
-    def on_match(self, caps):
+    def on_call(self, call, name, member):
+        obj = member.child_by_field_name("object")
+        if obj is None or obj.type != "call_expression":
+            return
         ctx = self.ctx
-        top = self._chain_top(caps["pipe_call"][0])
+        top = self._chain_top(call)
         if top.id in self._seen:
             return
         self._seen.add(top.id)
