@@ -202,6 +202,12 @@ def forget_disk_lookups() -> None:
     package_json.find_package_json.cache_clear()
     py_resolve.resolve_module.cache_clear()
     py_resolve.import_root.cache_clear()
+    import sys
+
+    mix = sys.modules.get("asynclint.rules.module_system_mix.js")
+    if mix is not None:  # what each folder's package.json makes of its files
+        for cached in (mix._folder_format, mix._has_build_step, mix._entry_points, mix._has_top_level_await):
+            cached.cache_clear()
 
 
 def resolve_conditions(results: Iterable[FileResult], index: ProjectIndex) -> list[Finding]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import functools
 import os
+import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -65,6 +66,12 @@ def _article(phrase: str) -> str:
 
 def strip_node_prefix(spec: str) -> str:
     return spec[5:] if spec.startswith("node:") else spec
+
+
+# A member chain whose text starts with a plain name followed by `.`, `?.`,
+# `[` or `!.` has that name at its root (a call such as `require(...)` at the
+# root is followed by `(`, and is left to the walk).
+_CHAIN_ROOT = re.compile(rb"([A-Za-z_$][\w$]*)[ \t]*(?=[.\[]|\?\.|!)")
 
 
 @dataclass(frozen=True)
@@ -366,6 +373,12 @@ class JsFile:
     # ------------------------------------------------------------- resolve
     def resolve(self, node: Node | None) -> Optional[Ref]:
         """What module member an expression denotes, following imports."""
+        if node is not None and node.type == "member_expression":
+            # Most member chains start at a name that is not an import
+            # (`this`, a local, a parameter): read it from the text first.
+            m = _CHAIN_ROOT.match(self.source, node.start_byte)
+            if m is not None and m.group(1).decode() not in self.bindings:
+                return None
         depth = 0
         attrs: list[str] = []
         while node is not None and depth < 64:

@@ -29,6 +29,7 @@ from typing import Optional
 from tree_sitter import Query
 
 from ..rules import js_rules
+from ..rules.base import JsRule
 from . import parse as ts_parse
 from .context import FACT_QUERY, JsFile
 from .parse import cursor as ts_cursor
@@ -206,15 +207,28 @@ class Pattern:
 # its time; one shared pattern and a dispatch by callee name in Python cost a
 # tenth of that. Rules subscribe (JsRule.plain_calls, member_calls,
 # call_suffix, all_calls, wants_callbacks) and get on_call / on_callback.
-HUB_QUERY = """
-(call_expression function: (identifier) @hub_name) @hub_call
-(call_expression function: (member_expression property: (property_identifier) @hub_name) @hub_member) @hub_call
-(arguments [(arrow_function) (function_expression)] @hub_cb) @hub_args
-"""
-
-
 class _Hub:
-    """The owner of HUB_QUERY's patterns."""
+    """The owner of a shared pattern."""
+
+
+class _HubPlain(_Hub):
+    """f(...)"""
+
+
+class _HubMember(_Hub):
+    """x.f(...)"""
+
+
+class _HubCallback(_Hub):
+    """a function passed as an argument"""
+
+
+HUB_PATTERNS = (
+    (_HubPlain, "(call_expression function: (identifier) @hub_name) @hub_call"),
+    (_HubMember, "(call_expression function: (member_expression property: (property_identifier) @hub_name)) @hub_call"),
+    (_HubCallback, "(arguments [(arrow_function) (function_expression)] @hub_cb) @hub_args"),
+)
+_HUB_OWNERS = frozenset(owner for owner, _ in HUB_PATTERNS)
 
 
 def real_children(node) -> list:
@@ -229,7 +243,7 @@ def patterns() -> tuple:
     None when some rule's query text is beyond :func:`split_patterns`."""
     out = []
     try:
-        for owner, text in [(None, FACT_QUERY), (_Hub, HUB_QUERY)] + \
+        for owner, text in [(None, FACT_QUERY)] + list(HUB_PATTERNS) + \
                 [(c, c.query) for c in js_rules() if c.query.strip()]:
             out.extend(Pattern(p, owner, literal_needs(toks)) for p, toks in _split(text))
     except (ValueError, IndexError):
@@ -246,23 +260,37 @@ def query_rules() -> tuple:
 
 
 _FACT = object()  # route marker: a match of the per-file facts
-_HUB = object()  # route marker: a match of the shared call/callback patterns
-_HUB_TARGETS: dict = {}  # rules -> {(callee name, member?): the rules that want the call}
+_ROSTERS: dict = {}
+
+
+def _roster(finish: Optional[tuple], enabled) -> tuple:
+    """For the rules a process runs on a file: (the rules, as a set, those
+    that take calls, those that take callbacks, and a cache {(callee name,
+    member?): the rules that want that call})."""
+    hit = _ROSTERS.get((finish, enabled))
+    if hit is None:
+        mine = tuple(c for c in (query_rules() if finish is None else finish)
+                     if enabled is None or c.meta.id in enabled)
+        hit = _ROSTERS[(finish, enabled)] = (
+            mine, frozenset(mine), tuple(c for c in mine if c.wants_calls()),
+            tuple(c for c in mine if c.wants_callbacks), {})
+    return hit
 
 
 @dataclass
 class CompiledQuery:
     query: Query
-    owners: list  # owners[i]: the owner of pattern i (None: facts)
+    owners: list  # owners[i]: the owner of pattern i (None: facts; a _Hub class: shared)
 
     def route(self, enabled) -> tuple:
-        """Where each pattern's matches go: _FACT, the rule class, or None
-        (a rule that is not enabled). Cached per set of enabled rules."""
+        """Where each pattern's matches go: _FACT, a _Hub class, the rule
+        class, or None (a rule that is not enabled). Cached per set of
+        enabled rules."""
         cache = self.__dict__.setdefault("_routes", {})
         hit = cache.get(enabled)
         if hit is None:
             hit = cache[enabled] = tuple(
-                _FACT if o is None else _HUB if o is _Hub else o if enabled is None or o.meta.id in enabled
+                _FACT if o is None else o if o in _HUB_OWNERS or enabled is None or o.meta.id in enabled
                 else None
                 for o in self.owners
             )
@@ -273,8 +301,8 @@ def _compile_whole(dialect: str) -> CompiledQuery:
     """The fallback: compile the rules' queries as written, one by one for
     their pattern counts, then together."""
     lang = ts_parse.language(dialect)
-    owners: list = [None] * Query(lang, FACT_QUERY).pattern_count + [_Hub] * Query(lang, HUB_QUERY).pattern_count
-    parts = [FACT_QUERY, HUB_QUERY]
+    owners: list = [None] * Query(lang, FACT_QUERY).pattern_count + [owner for owner, _ in HUB_PATTERNS]
+    parts = [FACT_QUERY] + [text for _, text in HUB_PATTERNS]
     for cls in query_rules():
         if not cls.query.strip():
             continue
@@ -317,7 +345,7 @@ class _DialectQueries:
             return None
         return tuple(
             i for i, p in enumerate(pats)
-            if (p.owner is None or p.owner is _Hub or enabled is None or p.owner.meta.id in enabled)
+            if (p.owner is None or p.owner in _HUB_OWNERS or enabled is None or p.owner.meta.id in enabled)
             and p.can_match(source)
         )
 
@@ -379,52 +407,54 @@ def _run(compiled: CompiledQuery, path, source, dialect, tree, enabled, display_
     """One query pass and the rules. ``finish``: the rules to finish (default:
     every enabled rule with a query)."""
     route = compiled.route(enabled)
-    mine = tuple(c for c in (query_rules() if finish is None else finish)
-                 if enabled is None or c.meta.id in enabled)
-    callers = tuple(c for c in mine if c.wants_calls())
-    callbacks = tuple(c for c in mine if c.wants_callbacks)
-    targets = _HUB_TARGETS.get(callers)
-    if targets is None or len(targets) > 100_000:
-        targets = _HUB_TARGETS[callers] = {}
-    facts, rule_matches = [], []
+    mine, rules_here, callers, callbacks, targets = _roster(finish, enabled)
+    if len(targets) > 100_000:
+        targets.clear()
+    facts, pending = [], []
     for match in ts_cursor(compiled.query).matches(tree.root_node):
         owner = route[match[0]]
         if owner is _FACT:
             facts.append(match)
-        elif owner is _HUB:
-            caps = match[1]
-            if "hub_cb" in caps:
-                for cls in callbacks:
-                    rule_matches.append((cls, caps, 2))
-                continue
-            name = caps["hub_name"][0]
-            key = (source[name.start_byte:name.end_byte], "hub_member" in caps)
+        elif owner is _HubPlain or owner is _HubMember:
+            name = match[1]["hub_name"][0]
+            key = (source[name.start_byte:name.end_byte], owner is _HubMember)
             wanted = targets.get(key)
             if wanted is None:
-                text = key[0].decode("utf-8", "replace")
-                wanted = targets[key] = tuple(c for c in callers if c.wants_call(text, key[1]))
-            for cls in wanted:
-                rule_matches.append((cls, caps, 1))
-        elif owner is not None:
-            rule_matches.append((owner, match[1], 0))
+                wanted = targets[key] = tuple(
+                    c for c in callers if c.wants_call(key[0].decode("utf-8", "replace"), key[1]))
+            if wanted:
+                pending.append((owner, match[1], wanted))
+        elif owner is _HubCallback:
+            if callbacks:
+                pending.append((owner, match[1], callbacks))
+        elif owner is not None and owner in rules_here:
+            pending.append((None, match[1], owner))
     ctx = JsFile(path, source, dialect, tree=tree, display_path=display_path, fact_matches=facts)
     ctx.options = options or {}
     ctx.too_deep = ts_parse.deeper_than(tree.root_node)
-    instances = {}
-    for owner, caps, kind in rule_matches:
-        rule = instances.get(owner)
-        if rule is None:
-            rule = instances[owner] = owner(ctx)
-        if kind == 0:
-            rule.on_match(caps)
-        elif kind == 1:
-            member = caps.get("hub_member")
-            rule.on_call(caps["hub_call"][0], caps["hub_name"][0], member[0] if member else None)
+    rules = {}  # made on a rule's first match: most files give most rules nothing
+
+    def rule(cls):
+        made = rules.get(cls)
+        if made is None:
+            made = rules[cls] = cls(ctx)
+        return made
+
+    for kind, caps, to in pending:
+        if kind is None:
+            rule(to).on_match(caps)
+        elif kind is _HubCallback:
+            function, arguments = caps["hub_cb"][0], caps["hub_args"][0]
+            for cls in to:
+                rule(cls).on_callback(function, arguments)
         else:
-            rule.on_callback(caps["hub_cb"][0], caps["hub_args"][0])
-    for cls in mine:
-        rule = instances.get(cls) or cls(ctx)
-        rule.finish()
+            call, name = caps["hub_call"][0], caps["hub_name"][0]
+            member = call.child_by_field_name("function") if kind is _HubMember else None
+            for cls in to:
+                rule(cls).on_call(call, name, member)
+    for cls in mine:  # in rule order; a rule with no match and no finish of its own has nothing to do
+        if cls in rules or cls.finish is not JsRule.finish:
+            rule(cls).finish()
     return ctx
 
 
@@ -466,10 +496,10 @@ def _split_for_child(plan: "_DialectQueries", source: bytes, enabled):
     if chosen is None or plan.has(chosen) or threading.active_count() > 1 or not _spare_core():
         return None
     pats = patterns()
-    facts = [i for i in chosen if pats[i].owner is None or pats[i].owner is _Hub]
+    facts = [i for i in chosen if pats[i].owner is None or pats[i].owner in _HUB_OWNERS]
     by_rule: dict = {}
     for i in chosen:
-        if pats[i].owner is not None and pats[i].owner is not _Hub:
+        if pats[i].owner is not None and pats[i].owner not in _HUB_OWNERS:
             by_rule.setdefault(pats[i].owner, []).append(i)
     if sum(len(v) for v in by_rule.values()) < SPLIT_MIN_PATTERNS:
         return None

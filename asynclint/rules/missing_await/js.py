@@ -16,6 +16,7 @@ and passing the promise on are all fine.
 from __future__ import annotations
 
 import os
+import re
 
 from ...findings import Condition, Fix, FixSafety
 from ..base import JsRule
@@ -39,6 +40,11 @@ VALUE_CONSUMERS = frozenset(
 CONDITION_PARENTS = frozenset({"if_statement", "while_statement", "do_statement", "ternary_expression"})
 CLASS_TYPES = frozenset({"class_declaration", "class", "abstract_class_declaration"})
 _UNKNOWN = object()
+_PER_CALL = object()
+# The name a callee's text starts with, when that name is the root of the
+# callee: all of it (`f`), or followed by a member access (`f.x`, `f?.x`,
+# `f[x]`, `f!.x`). Not a call result (`f().x`), which resolve looks into.
+_CALLEE_ROOT = re.compile(rb"([A-Za-z_$][\w$]*)(?:[ \t]*(?:[.\[!]|\?\.)|\Z)")
 
 
 class Check(JsRule):
@@ -56,20 +62,37 @@ class Check(JsRule):
         super().__init__(ctx)
         self._class_async: dict[int, dict] = {}
         self._known_cache: dict[bytes, object] = {}
+        self._root_names = None
 
     # ------------------------------------------------------------ matching
     def on_call(self, call, name, member):
         callee = member if member is not None else name
         key = self.ctx.source[callee.start_byte:callee.end_byte]
-        if not key.startswith(b"this."):  # this.x(): looked up only where it matters
-            known = self._known_cache.get(key, _UNKNOWN)
-            if known is _UNKNOWN:
-                known = self._known_cache[key] = self._known_async(call, callee)
-            if known is None:
-                return
+        known = self._known_cache.get(key, _UNKNOWN)
+        if known is _UNKNOWN:
+            if key.startswith(b"this."):
+                known = _PER_CALL  # this.x(): looked up only where it matters
+            else:
+                root = _CALLEE_ROOT.match(key)
+                if root is not None and root.group(1) not in self._roots():
+                    known = None  # a name that is neither imported nor async here, nor a known global
+                else:
+                    known = self._known_async(call, callee)
+            self._known_cache[key] = known
+        if known is None:
+            return
         caps = self._where(call)
         if caps is not None:
             self.on_match(caps)
+
+    def _roots(self) -> frozenset:
+        """The names a callee known to return a promise can start with."""
+        if self._root_names is None:
+            ctx = self.ctx
+            self._root_names = frozenset(
+                [n.encode() for n in ctx.bindings] + [n.encode() for n in ctx.promise_names]
+                + [b"fetch", b"Promise"])
+        return self._root_names
 
     @staticmethod
     def _where(call):
@@ -304,20 +327,33 @@ class Check(JsRule):
             if obj is None or prop is None:
                 return None
             method = ctx.text(prop)
-            label = f"{ctx.text(callee)}()" if len(ctx.text(callee)) <= 60 else f"{method}()"
-            if obj.type == "identifier" and ctx.text(obj) == "Promise" and method in PROMISE_STATICS \
+            if obj.type == "identifier" and method in PROMISE_STATICS and ctx.text(obj) == "Promise" \
                     and "Promise" not in ctx.bindings:
-                return label, f"Promise.{method} returns a promise", None
+                return self._member_label(callee, method), f"Promise.{method} returns a promise", None
             if obj.type == "this":
                 if self._class_method_async(call, method):
-                    return label, "an async method of this class", None
+                    return self._member_label(callee, method), "an async method of this class", None
                 return None
             ref = ctx.resolve(callee)
             if ref is not None:
-                return self._known_ref(ref, label)
+                return self._known_ref(ref, None, callee, method)
         return None
 
-    def _known_ref(self, ref, label):
+    def _member_label(self, callee, method: str) -> str:
+        text = self.ctx.text(callee)
+        return f"{text}()" if len(text) <= 60 else f"{method}()"
+
+    def _known_ref(self, ref, label, callee=None, method=None):
+        """``label``: how to name the call; None to derive it from ``callee``
+        and ``method`` (only when the answer is yes)."""
+        if label is None and self._ref_async(ref):
+            label = self._member_label(callee, method)
+        return self._ref_known(ref, label)
+
+    def _ref_async(self, ref) -> bool:
+        return self._ref_known(ref, "") is not None
+
+    def _ref_known(self, ref, label):
         if ref.project:
             if not ref.attrs:
                 name = "default"

@@ -155,18 +155,23 @@ def file_format(path: str) -> tuple[str | None, str, object]:
     """(format, why, package) of a file as Node sees it: format is "esm",
     "cjs", "ambiguous" (a .js file in a package with no "type") or None
     (unknown: no package.json, or a compiled language)."""
-    ext = os.path.splitext(path)[1].lower()
+    return _folder_format(os.path.dirname(path), os.path.splitext(path)[1].lower())
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_format(folder: str, ext: str) -> tuple[str | None, str, object]:
+    """file_format for the files with extension ``ext`` in ``folder``."""
     if ext in (".mjs", ".mts"):
         return "esm", f"a `{ext}` file", None
     if ext in (".cjs", ".cts"):
         return "cjs", f"a `{ext}` file", None
     if ext != ".js":
         return None, "", None
-    found = pj.find_package_json(os.path.dirname(path))
+    found = pj.find_package_json(folder)
     if found is None or not found.valid:
         return None, "", found
     kind = pj.module_type(found.data)
-    rel = os.path.relpath(found.path, os.path.dirname(path))
+    rel = os.path.relpath(found.path, folder)
     if kind == "module":
         return "esm", f'a `.js` file under "type": "module" in {rel}', found
     if kind == "commonjs":
