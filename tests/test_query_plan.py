@@ -114,7 +114,8 @@ def test_one_file_split_across_two_processes_finds_the_same(path, monkeypatch):
 
 def test_hub_delivers_calls_by_callee_name_and_every_callback():
     """Rules that subscribe to calls get exactly the calls they named (plain
-    f(), member x.f(), by suffix), and every function passed as an argument."""
+    f(), member x.f(), by suffix), calls of other callees when they ask, every
+    function passed as an argument, and the new expressions they named."""
     from asynclint.javascript.parse import parse
     from asynclint.rules.base import JsRule
 
@@ -125,25 +126,40 @@ def test_hub_delivers_calls_by_callee_name_and_every_callback():
         plain_calls = frozenset({"foo"})
         member_calls = frozenset({"bar"})
         call_suffix = "Sync"
+        other_calls = True
         wants_callbacks = True
+        new_names = frozenset({"Promise"})
+        new_suffix = "Worker"
 
         def on_call(self, call, name, member):
-            seen.append((self.ctx.text(name), member is not None, call.type))
+            seen.append((self.ctx.text(name), member, call.type))
+
+        def on_other_call(self, call, callee):
+            seen.append(("other", callee.type))
 
         def on_callback(self, function, arguments):
             seen.append(("callback", function.type, arguments.type))
 
+        def on_new(self, new, constructor):
+            seen.append(("new", self.ctx.text(constructor)))
+
     source = (b"foo(); x.foo(); x.bar(); bar(); readFileSync(p); fs.statSync(p); baz(); a[foo]();\n"
-              b"run(function () {}, () => 1); new Thing(() => 2); notSync.x();\n")
+              b"run(function () {}, () => 1); new Thing(() => 2); notSync.x(); f(x)();\n"
+              b"new Promise(r => r()); new x.Promise(); new threads.Worker(f); new Map();\n")
     compiled = runner.combined_query("javascript")
     runner._run(compiled, "/virtual/probe.js", source, "javascript", parse(source, "javascript"),
                 None, None, None, finish=(Probe,))
-    assert seen == [
+    assert sorted(seen, key=str) == sorted([
         ("foo", False, "call_expression"),
         ("bar", True, "call_expression"),
         ("readFileSync", False, "call_expression"),
         ("statSync", True, "call_expression"),
+        ("other", "subscript_expression"),
+        ("other", "call_expression"),
         ("callback", "function_expression", "arguments"),
         ("callback", "arrow_function", "arguments"),
         ("callback", "arrow_function", "arguments"),
-    ]
+        ("callback", "arrow_function", "arguments"),
+        ("new", "Promise"),
+        ("new", "threads.Worker"),
+    ], key=str)

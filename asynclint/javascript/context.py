@@ -35,6 +35,7 @@ FUNCTION_TYPES = frozenset(
         "function",  # older grammars
     }
 )
+DECLARATION_TYPES = frozenset({"function_declaration", "generator_function_declaration"})
 LOOP_TYPES = frozenset(
     {"for_statement", "for_in_statement", "while_statement", "do_statement"}
 )
@@ -118,8 +119,6 @@ FACT_QUERY = """
   name: [(identifier) (object_pattern)] @name
   value: [(call_expression) (member_expression) (identifier) (arrow_function) (function_expression)
           (generator_function) (subscript_expression) (parenthesized_expression)] @value)
-(function_declaration name: (identifier) @fname) @fdecl
-(generator_function_declaration name: (identifier) @fname) @fdecl
 (assignment_expression
   left: (member_expression object: (identifier) @exp_obj (#any-of? @exp_obj "module" "exports")) @exp_left
   right: (_) @exp_right)
@@ -224,14 +223,17 @@ class JsFile:
                 self._add_import(caps["import"][0])
             elif "value" in caps:
                 self._add_declarator(caps["name"][0], caps["value"][0])
-            elif "fdecl" in caps:
-                self.functions.setdefault(self.text(caps["fname"][0]), []).append(caps["fdecl"][0])
             elif "exp_left" in caps:
                 self._exports_nodes.append((caps["exp_left"][0], caps["exp_right"][0]))
             elif "export" in caps:
                 self._export_stmts.append(caps["export"][0])
             elif "fn" in caps:
-                self._fn_nodes.append(caps["fn"][0])
+                fn = caps["fn"][0]
+                self._fn_nodes.append(fn)
+                if fn.type in DECLARATION_TYPES:  # function f() {}: a local name
+                    name = fn.child_by_field_name("name")
+                    if name is not None and name.type == "identifier":
+                        self.functions.setdefault(self.text(name), []).append(fn)
         # Names declared both async and not are ambiguous: trust neither.
         for name, fns in self.functions.items():
             if fns and all(self.is_async(f) for f in fns):

@@ -200,33 +200,34 @@ class Pattern:
         return all(any(lit in source for lit in group) for group in self.needs)
 
 
-# The shared patterns: every call whose callee is a name or a member, and
-# every function passed as an argument. Tree-sitter keeps a state per pattern
+# The shared patterns: every call, every function passed as an argument,
+# every new expression. Tree-sitter keeps a state per pattern
 # at each node a pattern can start at, for as long as it is inside that node,
 # so twenty rule patterns rooted at call_expression cost the query a third of
 # its time; one shared pattern and a dispatch by callee name in Python cost a
 # tenth of that. Rules subscribe (JsRule.plain_calls, member_calls,
-# call_suffix, all_calls, wants_callbacks) and get on_call / on_callback.
+# call_suffix, all_calls, other_calls, wants_callbacks, new_names,
+# new_suffix) and get on_call / on_other_call / on_callback / on_new.
 class _Hub:
     """The owner of a shared pattern."""
 
 
-class _HubPlain(_Hub):
-    """f(...)"""
-
-
-class _HubMember(_Hub):
-    """x.f(...)"""
+class _HubCall(_Hub):
+    """every call; the callee's kind is sorted out in Python"""
 
 
 class _HubCallback(_Hub):
     """a function passed as an argument"""
 
 
+class _HubNew(_Hub):
+    """every new expression"""
+
+
 HUB_PATTERNS = (
-    (_HubPlain, "(call_expression function: (identifier) @hub_name) @hub_call"),
-    (_HubMember, "(call_expression function: (member_expression property: (property_identifier) @hub_name)) @hub_call"),
+    (_HubCall, "(call_expression function: (_) @hub_fn) @hub_call"),
     (_HubCallback, "(arguments [(arrow_function) (function_expression)] @hub_cb) @hub_args"),
+    (_HubNew, "(new_expression constructor: (_) @hub_ctor) @hub_new"),
 )
 _HUB_OWNERS = frozenset(owner for owner, _ in HUB_PATTERNS)
 
@@ -260,21 +261,66 @@ def query_rules() -> tuple:
 
 
 _FACT = object()  # route marker: a match of the per-file facts
+_PLAIN, _MEMBER, _OTHER = object(), object(), object()  # f(), x.f(), any other callee
 _ROSTERS: dict = {}
 
 
 def _roster(finish: Optional[tuple], enabled) -> tuple:
     """For the rules a process runs on a file: (the rules, as a set, those
-    that take calls, those that take callbacks, and a cache {(callee name,
-    member?): the rules that want that call})."""
+    that take callbacks, and a map {(callee name, member?): the rules that
+    want that call}, filled as names are met)."""
     hit = _ROSTERS.get((finish, enabled))
     if hit is None:
         mine = tuple(c for c in (query_rules() if finish is None else finish)
                      if enabled is None or c.meta.id in enabled)
         hit = _ROSTERS[(finish, enabled)] = (
-            mine, frozenset(mine), tuple(c for c in mine if c.wants_calls()),
-            tuple(c for c in mine if c.wants_callbacks), {})
+            mine, frozenset(mine), tuple(c for c in mine if c.wants_callbacks),
+            _CallTargets(tuple(c for c in mine if c.wants_calls())),
+            tuple(c for c in mine if c.other_calls), _NewTargets(tuple(c for c in mine if c.wants_news())))
     return hit
+
+
+class _NewTargets(dict):
+    """{(constructor text as bytes, plain name?): the rules that want such a
+    new expression}."""
+
+    def __init__(self, takers: tuple):
+        super().__init__()
+        self.takers = takers
+
+    def __missing__(self, key):
+        if len(self) > 100_000:
+            self.clear()
+        text, plain = key
+        wanted = self[key] = tuple(c for c in self.takers if c.wants_new(text.decode("utf-8", "replace"), plain))
+        return wanted
+
+
+class _CallTargets(dict):
+    """{(callee name as bytes, member?): the rules that want such a call}."""
+
+    def __init__(self, callers: tuple):
+        super().__init__()
+        self.callers = callers
+        self.always = tuple(c for c in callers if c.all_calls)
+        self.named = {}
+        for c in callers:
+            for member, names in ((False, c.plain_calls), (True, c.member_calls)):
+                for n in names:
+                    self.named.setdefault((n.encode(), member), set()).add(c)
+        self.suffixes = tuple({c.call_suffix.encode() for c in callers if c.call_suffix})
+
+    def __missing__(self, key):
+        if len(self) > 100_000:
+            self.clear()
+        name, member = key
+        if key not in self.named and not (self.suffixes and name.endswith(self.suffixes)):
+            wanted = self.always  # the usual case: a name no rule asked for
+        else:
+            text = name.decode("utf-8", "replace")
+            wanted = tuple(c for c in self.callers if c.wants_call(text, member))
+        self[key] = wanted
+        return wanted
 
 
 @dataclass
@@ -407,55 +453,78 @@ def _run(compiled: CompiledQuery, path, source, dialect, tree, enabled, display_
     """One query pass and the rules. ``finish``: the rules to finish (default:
     every enabled rule with a query)."""
     route = compiled.route(enabled)
-    mine, rules_here, callers, callbacks, targets = _roster(finish, enabled)
-    if len(targets) > 100_000:
-        targets.clear()
+    mine, rules_here, callbacks, targets, others, new_targets = _roster(finish, enabled)
     facts, pending = [], []
     for match in ts_cursor(compiled.query).matches(tree.root_node):
         owner = route[match[0]]
         if owner is _FACT:
             facts.append(match)
-        elif owner is _HubPlain or owner is _HubMember:
-            name = match[1]["hub_name"][0]
-            key = (source[name.start_byte:name.end_byte], owner is _HubMember)
-            wanted = targets.get(key)
-            if wanted is None:
-                wanted = targets[key] = tuple(
-                    c for c in callers if c.wants_call(key[0].decode("utf-8", "replace"), key[1]))
-            if wanted:
-                pending.append((owner, match[1], wanted))
+        elif owner is _HubCall:
+            caps = match[1]
+            fn = caps["hub_fn"][0]
+            kind = fn.type
+            if kind == "identifier":
+                wanted = targets[(source[fn.start_byte:fn.end_byte], False)]
+                if wanted:
+                    pending.append((_PLAIN, (caps["hub_call"][0], fn), wanted))
+            elif kind == "member_expression":
+                name = fn.child_by_field_name("property")
+                if name is not None and name.type == "property_identifier":
+                    wanted = targets[(source[name.start_byte:name.end_byte], True)]
+                    if wanted:
+                        pending.append((_MEMBER, (caps["hub_call"][0], name), wanted))
+            elif others:
+                pending.append((_OTHER, (caps["hub_call"][0], fn), others))
         elif owner is _HubCallback:
             if callbacks:
                 pending.append((owner, match[1], callbacks))
+        elif owner is _HubNew:
+            ctor = match[1]["hub_ctor"][0]
+            wanted = new_targets[(source[ctor.start_byte:ctor.end_byte], ctor.type == "identifier")]
+            if wanted:
+                pending.append((owner, (match[1]["hub_new"][0], ctor), wanted))
         elif owner is not None and owner in rules_here:
             pending.append((None, match[1], owner))
     ctx = JsFile(path, source, dialect, tree=tree, display_path=display_path, fact_matches=facts)
     ctx.options = options or {}
     ctx.too_deep = ts_parse.deeper_than(tree.root_node)
-    rules = {}  # made on a rule's first match: most files give most rules nothing
-
-    def rule(cls):
-        made = rules.get(cls)
-        if made is None:
-            made = rules[cls] = cls(ctx)
-        return made
-
+    rules = _Rules(ctx)  # a rule object is made on its first match: most files give most rules nothing
     for kind, caps, to in pending:
         if kind is None:
-            rule(to).on_match(caps)
+            rules[to].on_match(caps)
+        elif kind is _PLAIN or kind is _MEMBER:
+            call, name = caps
+            member = kind is _MEMBER
+            for cls in to:
+                rules[cls].on_call(call, name, member)
         elif kind is _HubCallback:
             function, arguments = caps["hub_cb"][0], caps["hub_args"][0]
             for cls in to:
-                rule(cls).on_callback(function, arguments)
-        else:
-            call, name = caps["hub_call"][0], caps["hub_name"][0]
-            member = call.child_by_field_name("function") if kind is _HubMember else None
+                rules[cls].on_callback(function, arguments)
+        elif kind is _HubNew:
+            new, ctor = caps
             for cls in to:
-                rule(cls).on_call(call, name, member)
+                rules[cls].on_new(new, ctor)
+        else:  # _OTHER
+            call, callee = caps
+            for cls in to:
+                rules[cls].on_other_call(call, callee)
     for cls in mine:  # in rule order; a rule with no match and no finish of its own has nothing to do
         if cls in rules or cls.finish is not JsRule.finish:
-            rule(cls).finish()
+            rules[cls].finish()
     return ctx
+
+
+class _Rules(dict):
+    """{rule class: its object for this file}, made when first asked for."""
+
+    def __init__(self, ctx):
+        super().__init__()
+        self.ctx = ctx
+
+    def __missing__(self, cls):
+        made = self[cls] = cls(self.ctx)
+        return made
 
 
 # ------------------------------------------------- one file, two processes

@@ -59,9 +59,16 @@ class JsRule:
     member_calls: ClassVar[frozenset] = frozenset()
     call_suffix: ClassVar[str] = ""
     all_calls: ClassVar[bool] = False
+    # Calls whose callee is neither a name nor a member (`a[k](...)`,
+    # `f(x)(...)`): on_other_call(call, callee).
+    other_calls: ClassVar[bool] = False
     # Function expressions passed as call (or new) arguments, from the shared
     # callback pattern: on_callback(function node, arguments node).
     wants_callbacks: ClassVar[bool] = False
+    # New expressions, by the constructor's name (new_names: a plain name) or
+    # the end of its text (new_suffix): on_new(new_expression, constructor).
+    new_names: ClassVar[frozenset] = frozenset()
+    new_suffix: ClassVar[str] = ""
 
     def __init__(self, ctx: "JsFile"):
         self.ctx = ctx
@@ -79,12 +86,26 @@ class JsRule:
             return True
         return bool(cls.call_suffix) and name.endswith(cls.call_suffix)
 
-    def on_call(self, call, name, member) -> None:  # pragma: no cover - interface
+    def on_call(self, call, name, member: bool) -> None:  # pragma: no cover - interface
         """``call``: a call_expression; ``name``: its callee's identifier
-        (``f(...)``) or property_identifier (``x.f(...)``); ``member``: the
-        member_expression callee, or None for a plain call."""
+        (``f(...)``) or property_identifier (``x.f(...)``); ``member``: is the
+        callee a member_expression (``call.child_by_field_name("function")``)?"""
 
     def on_callback(self, function, arguments) -> None:  # pragma: no cover - interface
+        pass
+
+    def on_other_call(self, call, callee) -> None:  # pragma: no cover - interface
+        pass
+
+    @classmethod
+    def wants_news(cls) -> bool:
+        return bool(cls.new_names or cls.new_suffix)
+
+    @classmethod
+    def wants_new(cls, text: str, plain: bool) -> bool:
+        return (plain and text in cls.new_names) or bool(cls.new_suffix and text.endswith(cls.new_suffix))
+
+    def on_new(self, new, constructor) -> None:  # pragma: no cover - interface
         pass
 
     def finish(self) -> None:

@@ -20,6 +20,7 @@ whose annotation would no longer hold.
 from __future__ import annotations
 
 from ...findings import Edit, Fix, FixSafety
+from ...javascript.runner import real_children
 from ..base import JsRule
 from . import META
 
@@ -49,11 +50,13 @@ def _own_awaits(fn):
 
 class Check(JsRule):
     meta = META
-    query = """
-(new_expression
-  constructor: (identifier) @apx_ctor (#eq? @apx_ctor "Promise")
-  arguments: (arguments . [(arrow_function) (function_expression) (identifier)] @apx_executor)) @apx_new
-"""
+    new_names = frozenset({"Promise"})
+
+    def on_new(self, new, constructor):
+        args = new.child_by_field_name("arguments")
+        first = real_children(args)[:1] if args is not None and args.type == "arguments" else ()
+        if first and first[0].type in ("arrow_function", "function_expression", "identifier"):
+            self.on_match({"apx_new": [new], "apx_executor": [first[0]], "apx_ctor": [constructor]})
 
     def on_match(self, caps):
         ctx = self.ctx

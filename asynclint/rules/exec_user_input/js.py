@@ -390,15 +390,9 @@ class _Target:
 class Check(JsRule):
     meta = META
     # exec(...) and x.exec(...) come from the runner's shared call patterns.
+    # and so do cp['exec'](...) and promisify(cp.exec)(...) (other_calls).
     plain_calls = member_calls = CALLEE_NAMES
-    query = """
-(call_expression
-  function: (subscript_expression) @callee arguments: (arguments) @args) @call
-(call_expression
-  function: (call_expression function: (_) @promisify) @callee
-  arguments: (arguments) @args
-  (#match? @promisify "promisify$")) @call
-"""
+    other_calls = True
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -414,7 +408,19 @@ class Check(JsRule):
     def on_call(self, call, name, member):
         args = call.child_by_field_name("arguments")
         if args is not None and args.type == "arguments":
-            self.on_match({"call": [call], "callee": [member if member is not None else name], "args": [args]})
+            self.on_match({"call": [call], "callee": [call.child_by_field_name("function") if member else name],
+                           "args": [args]})
+
+    def on_other_call(self, call, callee):
+        if callee.type == "call_expression":  # promisify(x)(...)
+            inner = callee.child_by_field_name("function")
+            if inner is None or not self.ctx.text(inner).endswith("promisify"):
+                return
+        elif callee.type != "subscript_expression":
+            return
+        args = call.child_by_field_name("arguments")
+        if args is not None and args.type == "arguments":
+            self.on_match({"call": [call], "callee": [callee], "args": [args]})
 
     def on_match(self, caps):
         call, callee = caps["call"][0], caps["callee"][0]

@@ -49,9 +49,7 @@ _CALLEE_ROOT = re.compile(rb"([A-Za-z_$][\w$]*)(?:[ \t]*(?:[.\[!]|\?\.)|\Z)")
 
 class Check(JsRule):
     meta = META
-    query = """
-(expression_statement (new_expression constructor: (identifier) @ctor (#eq? @ctor "Promise")) @stmt_new)
-"""
+    new_names = frozenset({"Promise"})
     # Every call of a name or a member comes from the runner's shared call
     # patterns. Most callees are not known to return a promise (answered from
     # a per-file cache by the callee's text), so where the call sits is looked
@@ -65,9 +63,15 @@ class Check(JsRule):
         self._root_names = None
 
     # ------------------------------------------------------------ matching
+    def on_new(self, new, constructor):
+        parent = new.parent
+        if parent is not None and parent.type == "expression_statement":
+            self.on_match({"stmt_new": [new]})
+
     def on_call(self, call, name, member):
-        callee = member if member is not None else name
-        key = self.ctx.source[callee.start_byte:callee.end_byte]
+        # The callee's text: it starts where the call does and ends with the
+        # name (`f`, `a.b.f`), so no node has to be fetched for it.
+        key = self.ctx.source[call.start_byte:name.end_byte]
         known = self._known_cache.get(key, _UNKNOWN)
         if known is _UNKNOWN:
             if key.startswith(b"this."):
@@ -77,7 +81,7 @@ class Check(JsRule):
                 if root is not None and root.group(1) not in self._roots():
                     known = None  # a name that is neither imported nor async here, nor a known global
                 else:
-                    known = self._known_async(call, callee)
+                    known = self._known_async(call, call.child_by_field_name("function"))
             self._known_cache[key] = known
         if known is None:
             return

@@ -51,7 +51,7 @@ class Check(JsRule):
     plain_calls = frozenset({"require"})
 
     def on_call(self, call, name, member):
-        if member is None and self.ctx.text(name) == "require":
+        if not member and self.ctx.text(name) == "require":
             self.on_match({"require_call": [call]})
         else:
             self.on_match({"sync_call": [call]})

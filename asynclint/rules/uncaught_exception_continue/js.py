@@ -42,7 +42,7 @@ class Check(JsRule):
 
     def on_call(self, call, name, member):
         ctx = self.ctx
-        obj = member.child_by_field_name("object")
+        obj = call.child_by_field_name("function").child_by_field_name("object")
         args = call.child_by_field_name("arguments")
         if obj is None or obj.type != "identifier" or ctx.text(obj) != "process" \
                 or args is None or args.type != "arguments":

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from ...findings import Fix, FixSafety
+from ...javascript.runner import real_children
 from ..base import JsRule
 from . import META
 
@@ -66,11 +67,16 @@ class Check(JsRule):
         if parent is not None and parent.type == "expression_statement":
             self.on_match({"ur_call": [call]})
 
-    query = """
-(expression_statement
-  (new_expression constructor: (identifier) @ur_ctor (#eq? @ur_ctor "Promise")
-                  arguments: (arguments . [(arrow_function) (function_expression)] @ur_executor)) @ur_new)
-"""
+    new_names = frozenset({"Promise"})
+
+    def on_new(self, new, constructor):
+        parent = new.parent
+        if parent is None or parent.type != "expression_statement":
+            return
+        args = new.child_by_field_name("arguments")
+        first = real_children(args)[:1] if args is not None and args.type == "arguments" else ()
+        if first and first[0].type in ("arrow_function", "function_expression"):
+            self.on_match({"ur_new": [new], "ur_executor": [first[0]], "ur_ctor": [constructor]})
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -150,7 +150,7 @@ class Check(JsRule):
     # ------------------------------------------------------------ matching
     def on_call(self, call, name, member):
         ctx = self.ctx
-        emitter = member.child_by_field_name("object")
+        emitter = call.child_by_field_name("function").child_by_field_name("object")
         arguments = call.child_by_field_name("arguments")
         if emitter is None or arguments is None or arguments.type != "arguments":
             return

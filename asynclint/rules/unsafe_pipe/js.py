@@ -43,7 +43,7 @@ class Check(JsRule):
         self._rxjs = None
 
     def on_call(self, call, name, member):
-        obj = member.child_by_field_name("object")
+        obj = call.child_by_field_name("function").child_by_field_name("object")
         if obj is None or obj.type != "call_expression":
             return
         ctx = self.ctx

@@ -22,9 +22,11 @@ POOL_METHODS = frozenset({"push", "unshift", "set", "add"})
 
 class Check(JsRule):
     meta = META
-    query = """
-(new_expression constructor: [(identifier) (member_expression)] @wpr_ctor (#match? @wpr_ctor "Worker$")) @wpr_new
-"""
+    new_suffix = "Worker"
+
+    def on_new(self, new, constructor):
+        if constructor.type in ("identifier", "member_expression"):
+            self.on_match({"wpr_new": [new], "wpr_ctor": [constructor]})
 
     def on_match(self, caps):
         ctx = self.ctx
