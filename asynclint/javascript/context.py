@@ -75,6 +75,25 @@ def strip_node_prefix(spec: str) -> str:
 _CHAIN_ROOT = re.compile(rb"([A-Za-z_$][\w$]*)[ \t]*(?=[.\[]|\?\.|!)")
 
 
+# A byte that can be part of an identifier (as ``\w`` and ``$`` in a bytes regex).
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+
+
+def find_word(source: bytes, word: bytes, start: int = 0, end: int | None = None):
+    """Offsets of ``word`` in ``source[start:end]`` where it is not part of a
+    longer identifier. A literal search (memchr speed), not a regex with a
+    lookbehind, which cannot skip ahead."""
+    if end is None:
+        end = len(source)
+    n = len(word)
+    at = source.find(word, start, end)
+    while at != -1:
+        after = at + n
+        if (at == 0 or source[at - 1] not in _WORD_BYTES) and (after >= end or source[after] not in _WORD_BYTES):
+            yield at
+        at = source.find(word, at + 1, end)
+
+
 @dataclass(frozen=True)
 class Ref:
     """What an expression refers to: a module (builtin name, package name or
@@ -442,15 +461,12 @@ class JsFile:
     def references(self, name: str, scope: Node, after_byte: int = 0) -> list[Node]:
         """Identifier nodes spelled ``name`` inside ``scope`` (starting at
         ``after_byte``), found by searching the text, not walking the tree."""
-        import re
-
         out = []
-        start = max(scope.start_byte, after_byte)
-        pattern = re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
-        for m in pattern.finditer(self.source, start, scope.end_byte):
-            node = self.root.named_descendant_for_byte_range(m.start(), m.end())
+        word = name.encode()
+        for at in find_word(self.source, word, max(scope.start_byte, after_byte), scope.end_byte):
+            node = self.root.named_descendant_for_byte_range(at, at + len(word))
             if node is not None and node.type in ("identifier", "shorthand_property_identifier") \
-                    and node.start_byte == m.start() and node.end_byte == m.end():
+                    and node.start_byte == at and node.end_byte == at + len(word):
                 out.append(node)
         return out
 

@@ -224,12 +224,23 @@ class _HubNew(_Hub):
     """every new expression"""
 
 
+_HUB_OWNERS = frozenset({_HubCall, _HubCallback, _HubNew})
+
+
+# One pattern for every call, the callee's kind sorted out in Python.
+# Filtering calls by name in the query (#any-of?, #match?) costs more in
+# py-tree-sitter's predicate check than the Python objects it saves
+# (callgrind: +3 % instructions on a sample of the corpus).
 HUB_PATTERNS = (
     (_HubCall, "(call_expression function: (_) @hub_fn) @hub_call"),
     (_HubCallback, "(arguments [(arrow_function) (function_expression)] @hub_cb) @hub_args"),
     (_HubNew, "(new_expression constructor: (_) @hub_ctor) @hub_new"),
 )
-_HUB_OWNERS = frozenset(owner for owner, _ in HUB_PATTERNS)
+
+
+def hub_patterns() -> tuple:
+    """(owner, pattern) of the shared patterns."""
+    return HUB_PATTERNS
 
 
 def real_children(node) -> list:
@@ -244,7 +255,7 @@ def patterns() -> tuple:
     None when some rule's query text is beyond :func:`split_patterns`."""
     out = []
     try:
-        for owner, text in [(None, FACT_QUERY)] + list(HUB_PATTERNS) + \
+        for owner, text in [(None, FACT_QUERY)] + list(hub_patterns()) + \
                 [(c, c.query) for c in js_rules() if c.query.strip()]:
             out.extend(Pattern(p, owner, literal_needs(toks)) for p, toks in _split(text))
     except (ValueError, IndexError):
@@ -261,7 +272,6 @@ def query_rules() -> tuple:
 
 
 _FACT = object()  # route marker: a match of the per-file facts
-_PLAIN, _MEMBER, _OTHER = object(), object(), object()  # f(), x.f(), any other callee
 _ROSTERS: dict = {}
 
 
@@ -347,8 +357,8 @@ def _compile_whole(dialect: str) -> CompiledQuery:
     """The fallback: compile the rules' queries as written, one by one for
     their pattern counts, then together."""
     lang = ts_parse.language(dialect)
-    owners: list = [None] * Query(lang, FACT_QUERY).pattern_count + [owner for owner, _ in HUB_PATTERNS]
-    parts = [FACT_QUERY] + [text for _, text in HUB_PATTERNS]
+    owners: list = [None] * Query(lang, FACT_QUERY).pattern_count + [owner for owner, _ in hub_patterns()]
+    parts = [FACT_QUERY] + [text for _, text in hub_patterns()]
     for cls in query_rules():
         if not cls.query.strip():
             continue
@@ -454,61 +464,39 @@ def _run(compiled: CompiledQuery, path, source, dialect, tree, enabled, display_
     every enabled rule with a query)."""
     route = compiled.route(enabled)
     mine, rules_here, callbacks, targets, others, new_targets = _roster(finish, enabled)
-    facts, pending = [], []
-    for match in ts_cursor(compiled.query).matches(tree.root_node):
-        owner = route[match[0]]
-        if owner is _FACT:
-            facts.append(match)
-        elif owner is _HubCall:
-            caps = match[1]
-            fn = caps["hub_fn"][0]
-            kind = fn.type
-            if kind == "identifier":
-                wanted = targets[(source[fn.start_byte:fn.end_byte], False)]
-                if wanted:
-                    pending.append((_PLAIN, (caps["hub_call"][0], fn), wanted))
-            elif kind == "member_expression":
-                name = fn.child_by_field_name("property")
-                if name is not None and name.type == "property_identifier":
-                    wanted = targets[(source[name.start_byte:name.end_byte], True)]
-                    if wanted:
-                        pending.append((_MEMBER, (caps["hub_call"][0], name), wanted))
-            elif others:
-                pending.append((_OTHER, (caps["hub_call"][0], fn), others))
-        elif owner is _HubCallback:
-            if callbacks:
-                pending.append((owner, match[1], callbacks))
-        elif owner is _HubNew:
-            ctor = match[1]["hub_ctor"][0]
-            wanted = new_targets[(source[ctor.start_byte:ctor.end_byte], ctor.type == "identifier")]
-            if wanted:
-                pending.append((owner, (match[1]["hub_new"][0], ctor), wanted))
-        elif owner is not None and owner in rules_here:
-            pending.append((None, match[1], owner))
-    ctx = JsFile(path, source, dialect, tree=tree, display_path=display_path, fact_matches=facts)
+    matches = ts_cursor(compiled.query).matches(tree.root_node)
+    ctx = JsFile(path, source, dialect, tree=tree, display_path=display_path,
+                 fact_matches=[m for m in matches if route[m[0]] is _FACT])
     ctx.options = options or {}
     ctx.too_deep = ts_parse.deeper_than(tree.root_node)
     rules = _Rules(ctx)  # a rule object is made on its first match: most files give most rules nothing
-    for kind, caps, to in pending:
-        if kind is None:
-            rules[to].on_match(caps)
-        elif kind is _PLAIN or kind is _MEMBER:
-            call, name = caps
-            member = kind is _MEMBER
-            for cls in to:
-                rules[cls].on_call(call, name, member)
-        elif kind is _HubCallback:
-            function, arguments = caps["hub_cb"][0], caps["hub_args"][0]
-            for cls in to:
-                rules[cls].on_callback(function, arguments)
-        elif kind is _HubNew:
-            new, ctor = caps
-            for cls in to:
-                rules[cls].on_new(new, ctor)
-        else:  # _OTHER
-            call, callee = caps
-            for cls in to:
-                rules[cls].on_other_call(call, callee)
+    for index, caps in matches:
+        owner = route[index]
+        if owner is _HubCall:
+            fn = caps["hub_fn"][0]
+            kind = fn.type
+            if kind == "identifier":
+                for cls in targets[(source[fn.start_byte:fn.end_byte], False)]:
+                    rules[cls].on_call(caps["hub_call"][0], fn, False)
+            elif kind == "member_expression":
+                name = fn.child_by_field_name("property")
+                if name is not None and name.type == "property_identifier":
+                    for cls in targets[(source[name.start_byte:name.end_byte], True)]:
+                        rules[cls].on_call(caps["hub_call"][0], name, True)
+            elif kind in ("subscript_expression", "call_expression"):
+                for cls in others:
+                    rules[cls].on_other_call(caps["hub_call"][0], fn)
+        elif owner is _FACT or owner is None:
+            continue
+        elif owner is _HubCallback:
+            for cls in callbacks:
+                rules[cls].on_callback(caps["hub_cb"][0], caps["hub_args"][0])
+        elif owner is _HubNew:
+            ctor = caps["hub_ctor"][0]
+            for cls in new_targets[(source[ctor.start_byte:ctor.end_byte], ctor.type == "identifier")]:
+                rules[cls].on_new(caps["hub_new"][0], ctor)
+        elif owner in rules_here:
+            rules[owner].on_match(caps)
     for cls in mine:  # in rule order; a rule with no match and no finish of its own has nothing to do
         if cls in rules or cls.finish is not JsRule.finish:
             rules[cls].finish()
