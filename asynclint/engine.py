@@ -27,7 +27,8 @@ def normalize_js_source(source: bytes) -> bytes:
     if source.startswith(b"\xef\xbb\xbf"):
         source = source[3:]
     try:
-        source.decode("utf-8")
+        if not source.isascii():  # ASCII is valid UTF-8 (and isascii() copies nothing)
+            source.decode("utf-8")
     except UnicodeDecodeError:
         # Invalid bytes become U+FFFD: tree-sitter's text predicates and every
         # rule then see valid UTF-8 (columns count each bad byte as a character).
@@ -70,13 +71,13 @@ class ScanResult:
 
 def read_source(path: str, max_bytes: int) -> tuple[Optional[bytes], Optional[str]]:
     try:
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            return None, (
-                f"skipped: {size / 1e6:.1f} MB is over the size limit "
-                f"({max_bytes / 1e6:.1f} MB; raise it with max-file-size in the configuration)"
-            )
         with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                return None, (
+                    f"skipped: {size / 1e6:.1f} MB is over the size limit "
+                    f"({max_bytes / 1e6:.1f} MB; raise it with max-file-size in the configuration)"
+                )
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         return None, f"cannot read file ({exc.strerror or exc}), skipped"

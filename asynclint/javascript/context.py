@@ -340,6 +340,8 @@ class JsFile:
                 self.promisified[local] = promisified
                 self.promise_names.add(local)
                 return
+            if value.type == "call_expression" and not self.source.startswith(b"require", value.start_byte):
+                return  # a call denotes a module only as require('x')
             ref = self.resolve(value)
             if ref is not None:
                 self.bindings[local] = ref

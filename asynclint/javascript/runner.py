@@ -216,26 +216,25 @@ class _HubCall(_Hub):
     """every call; the callee's kind is sorted out in Python"""
 
 
-class _HubCallback(_Hub):
-    """a function passed as an argument"""
-
-
 class _HubNew(_Hub):
     """every new expression"""
 
 
-_HUB_OWNERS = frozenset({_HubCall, _HubCallback, _HubNew})
+_HUB_OWNERS = frozenset({_HubCall, _HubNew})
 
 
 # One pattern for every call, the callee's kind sorted out in Python.
 # Filtering calls by name in the query (#any-of?, #match?) costs more in
 # py-tree-sitter's predicate check than the Python objects it saves
-# (callgrind: +3 % instructions on a sample of the corpus).
+# (callgrind: +3 % instructions on a sample of the corpus). Callbacks come
+# from the facts' every-function pattern and the function's parent: a
+# pattern rooted at `arguments` waits through every argument list for a
+# function child, 15 % of the query's matching.
 HUB_PATTERNS = (
     (_HubCall, "(call_expression function: (_) @hub_fn) @hub_call"),
-    (_HubCallback, "(arguments [(arrow_function) (function_expression)] @hub_cb) @hub_args"),
     (_HubNew, "(new_expression constructor: (_) @hub_ctor) @hub_new"),
 )
+CALLBACK_TYPES = frozenset({"arrow_function", "function_expression"})
 
 
 def hub_patterns() -> tuple:
@@ -486,11 +485,16 @@ def _run(compiled: CompiledQuery, path, source, dialect, tree, enabled, display_
             elif kind in ("subscript_expression", "call_expression"):
                 for cls in others:
                     rules[cls].on_other_call(caps["hub_call"][0], fn)
-        elif owner is _FACT or owner is None:
+        elif owner is _FACT:
+            if callbacks:  # a function passed as an argument
+                fn = caps.get("fn")
+                if fn is not None and fn[0].type in CALLBACK_TYPES:
+                    parent = fn[0].parent
+                    if parent is not None and parent.type == "arguments":
+                        for cls in callbacks:
+                            rules[cls].on_callback(fn[0], parent)
+        elif owner is None:
             continue
-        elif owner is _HubCallback:
-            for cls in callbacks:
-                rules[cls].on_callback(caps["hub_cb"][0], caps["hub_args"][0])
         elif owner is _HubNew:
             ctor = caps["hub_ctor"][0]
             for cls in new_targets[(source[ctor.start_byte:ctor.end_byte], ctor.type == "identifier")]:

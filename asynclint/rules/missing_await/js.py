@@ -63,6 +63,7 @@ class Check(JsRule):
         self._class_async: dict[int, dict] = {}
         self._known_cache: dict[bytes, object] = {}
         self._root_names = None
+        self._async_methods = None
 
     # ------------------------------------------------------------ matching
     def on_new(self, new, constructor):
@@ -77,7 +78,9 @@ class Check(JsRule):
         known = self._known_cache.get(key, _UNKNOWN)
         if known is _UNKNOWN:
             if key.startswith(b"this."):
-                known = _PER_CALL  # this.x(): looked up only where it matters
+                # this.x(): looked up where it matters, and only if some
+                # method named x in this file is async.
+                known = _PER_CALL if key[5:] in self._async_method_names() else None
             else:
                 root = _CALLEE_ROOT.match(key)
                 if root is not None and root.group(1) not in self._roots():
@@ -91,13 +94,26 @@ class Check(JsRule):
         if caps is not None:
             self.on_match(caps)
 
+    def _async_method_names(self) -> frozenset:
+        if self._async_methods is None:
+            ctx = self.ctx
+            names = set()
+            if b"async" in ctx.source:
+                for fn in ctx._fn_nodes:
+                    if fn.type == "method_definition" and ctx.is_async(fn):
+                        name = fn.child_by_field_name("name")
+                        if name is not None:
+                            names.add(ctx.source[name.start_byte:name.end_byte])
+            self._async_methods = frozenset(names)
+        return self._async_methods
+
     def _roots(self) -> frozenset:
         """The names a callee known to return a promise can start with."""
         if self._root_names is None:
             ctx = self.ctx
             self._root_names = frozenset(
                 [n.encode() for n in ctx.bindings] + [n.encode() for n in ctx.promise_names]
-                + [b"fetch", b"Promise"])
+                + [b"fetch", b"Promise", b"this"])
         return self._root_names
 
     @staticmethod

@@ -184,24 +184,14 @@ def _folder_format(folder: str, ext: str) -> tuple[str | None, str, object]:
 class Check(JsRule):
     meta = META
     plain_calls = frozenset({"require"})
-    # Top-level import/export statements are read from the program's children
-    # in finish (a pattern rooted at the program keeps a state for the whole file).
-    query = """
-(assignment_expression
-  left: (member_expression object: (identifier) @msm_obj (#eq? @msm_obj "exports")) @msm_cjs_export)
-(assignment_expression
-  left: (member_expression object: (identifier) @msm_obj property: (property_identifier) @msm_prop
-                           (#eq? @msm_obj "module") (#eq? @msm_prop "exports")) @msm_cjs_export)
-(assignment_expression
-  left: (member_expression
-          object: (member_expression object: (identifier) @msm_obj property: (property_identifier) @msm_prop)
-          (#eq? @msm_obj "module") (#eq? @msm_prop "exports")) @msm_cjs_export)
-"""
+    # No patterns of its own: top-level import/export statements are read
+    # from the program's children in finish (a pattern rooted at the program
+    # keeps a state for the whole file), CommonJS exports from the file's
+    # facts (JsFile records every module.exports / exports.x assignment).
 
     def __init__(self, ctx):
         super().__init__(ctx)
         self._format = None
-        self._cjs_exports = []
 
     @property
     def format(self):
@@ -216,12 +206,6 @@ class Check(JsRule):
             if len(only) == 1 and only[0].type == "string":
                 self._require(call)
 
-    def on_match(self, caps):
-        if "msm_require_call" in caps:
-            self._require(caps["msm_require_call"][0])
-        elif "msm_cjs_export" in caps:
-            self._cjs_exports.append(caps["msm_cjs_export"][0])
-
     def finish(self):
         ctx = self.ctx
         ext = os.path.splitext(ctx.path)[1].lower()
@@ -229,7 +213,7 @@ class Check(JsRule):
         fmt, why, found = self.format
         if fmt is None or BUNDLE_NAME.search(os.path.basename(ctx.path)):
             return
-        if fmt == "esm" and self._cjs_exports and ext != ".tsx":
+        if fmt == "esm" and ext != ".tsx" and self._cjs_exports():
             self._esm_with_cjs_exports(why)
         if compiled or fmt == "esm":
             return
@@ -274,13 +258,33 @@ class Check(JsRule):
     def _uses_require(self) -> bool:
         return b"require(" in self.ctx.source
 
+    def _cjs_exports(self) -> list:
+        """The left sides of `exports.x = `, `module.exports = ` and
+        `module.exports.x = `."""
+        ctx = self.ctx
+
+        def is_module_exports(node) -> bool:
+            obj, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+            return obj is not None and obj.type == "identifier" and ctx.text(obj) == "module" \
+                and prop is not None and prop.type == "property_identifier" and ctx.text(prop) == "exports"
+
+        out = []
+        for left, _ in ctx._exports_nodes:
+            obj = left.child_by_field_name("object")
+            if obj is None:
+                continue
+            if (obj.type == "identifier" and ctx.text(obj) == "exports") or is_module_exports(left) \
+                    or (obj.type == "member_expression" and is_module_exports(obj)):
+                out.append(left)
+        return out
+
     def _esm_with_cjs_exports(self, why):
         ctx = self.ctx
         if b"typeof module" in ctx.source or b"typeof exports" in ctx.source:
             return  # UMD: picks the module system at run time
         if LOCAL_DECLARATION.search(ctx.source):
             return  # `const exports = {}`: a local object, not CommonJS
-        candidates = [n for n in self._cjs_exports if not self._shadowed(n)]
+        candidates = [n for n in self._cjs_exports() if not self._shadowed(n)]
         if not candidates:
             return
         first = min(candidates, key=lambda n: n.start_byte)
