@@ -566,8 +566,21 @@ class JsFile:
         return False
 
     # ------------------------------------------------------------ handlers
+    @functools.cached_property
+    def _may_have_handler_params(self) -> bool:
+        """Handler-shaped parameters name req/request (or ctx, Koa's): a file
+        without those words has no function shaped like a handler."""
+        return any(next(find_word(self.source, w), None) is not None for w in (b"req", b"request", b"ctx"))
+
+    @functools.cached_property
+    def has_handler(self) -> bool:
+        """Does any function in the file serve requests?"""
+        return any(self._handler_reason(fn) for fn in self._fn_nodes)
+
     def handler_shape(self, fn: Node) -> bool:
         """Parameters shaped like a request handler."""
+        if not self._may_have_handler_params:
+            return False
         names = [n for n in self.param_names(fn)]
         if len(names) >= 2:
             first, second = names[0], names[1]
@@ -682,7 +695,7 @@ class JsFile:
         function node id → (handler description, called name)."""
         # Most files serve no requests: then no call is in a handler, and the
         # local-call query (a second traversal of the tree) is not needed.
-        if not any(self._handler_reason(fn) for fn in self._fn_nodes):
+        if not self.has_handler:
             return {}
         calls = self._local_calls
         starts = [call.start_byte for call, _ in calls]
