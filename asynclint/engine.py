@@ -236,8 +236,10 @@ def _shard_of(display: str, n: int) -> int:
     return int.from_bytes(digest, "big") % n
 
 
-def _lint_task(resolver, path: str, display: str, explicit: bool, known_hash: Optional[str]):
-    """Read and lint one file. Returns (FileResult or None, notice, digest)."""
+def _lint_task(resolver, path: str, display: str, explicit: bool, known_hash: Optional[str],
+               want_digest: bool = True):
+    """Read and lint one file. Returns (FileResult or None, notice, digest);
+    the digest (for the cache) only when ``want_digest``."""
     import hashlib
 
     cfg = resolver.for_path(path)
@@ -250,7 +252,7 @@ def _lint_task(resolver, path: str, display: str, explicit: bool, known_hash: Op
         return None, f"{display}: {problem}", None
     from .cache import content_hash
 
-    digest = content_hash(source)
+    digest = content_hash(source) if want_digest or known_hash is not None else None
     if known_hash is not None and digest == known_hash:
         return "unchanged", None, digest
     try:
@@ -512,7 +514,7 @@ def lint_paths(paths: list[str], config: Config | ConfigResolver,
                     continue
             meta[item.path] = (fp, st.st_size, st.st_mtime_ns)
             known = cache.known_hash(item.path, fp)
-        tasks.append((item.path, item.display, item.explicit, known))
+        tasks.append((item.path, item.display, item.explicit, known, cache is not None))
 
     def deliver(task, output) -> None:
         path, display = task[0], task[1]

@@ -200,14 +200,14 @@ class Pattern:
         return all(any(lit in source for lit in group) for group in self.needs)
 
 
-# The shared patterns: every call, every function passed as an argument,
-# every new expression. Tree-sitter keeps a state per pattern
-# at each node a pattern can start at, for as long as it is inside that node,
-# so twenty rule patterns rooted at call_expression cost the query a third of
-# its time; one shared pattern and a dispatch by callee name in Python cost a
-# tenth of that. Rules subscribe (JsRule.plain_calls, member_calls,
-# call_suffix, all_calls, other_calls, wants_callbacks, new_names,
-# new_suffix) and get on_call / on_other_call / on_callback / on_new.
+# The shared patterns: every call and every new expression. Tree-sitter keeps
+# a state per pattern at each node a pattern can start at, for as long as it
+# is inside that node, so twenty rule patterns rooted at call_expression cost
+# the query a third of its time; one shared pattern and a dispatch by callee
+# name in Python cost a tenth of that. Rules subscribe (JsRule.plain_calls,
+# member_calls, call_suffix, all_calls, other_calls, wants_callbacks,
+# new_names, new_suffix) and get on_call / on_other_call / on_callback /
+# on_new.
 class _Hub:
     """The owner of a shared pattern."""
 
@@ -237,11 +237,6 @@ HUB_PATTERNS = (
 CALLBACK_TYPES = frozenset({"arrow_function", "function_expression"})
 
 
-def hub_patterns() -> tuple:
-    """(owner, pattern) of the shared patterns."""
-    return HUB_PATTERNS
-
-
 def real_children(node) -> list:
     """The named children that are not comments (extras), as a query's
     ``.`` anchors count them."""
@@ -254,7 +249,7 @@ def patterns() -> tuple:
     None when some rule's query text is beyond :func:`split_patterns`."""
     out = []
     try:
-        for owner, text in [(None, FACT_QUERY)] + list(hub_patterns()) + \
+        for owner, text in [(None, FACT_QUERY)] + list(HUB_PATTERNS) + \
                 [(c, c.query) for c in js_rules() if c.query.strip()]:
             out.extend(Pattern(p, owner, literal_needs(toks)) for p, toks in _split(text))
     except (ValueError, IndexError):
@@ -356,8 +351,8 @@ def _compile_whole(dialect: str) -> CompiledQuery:
     """The fallback: compile the rules' queries as written, one by one for
     their pattern counts, then together."""
     lang = ts_parse.language(dialect)
-    owners: list = [None] * Query(lang, FACT_QUERY).pattern_count + [owner for owner, _ in hub_patterns()]
-    parts = [FACT_QUERY] + [text for _, text in hub_patterns()]
+    owners: list = [None] * Query(lang, FACT_QUERY).pattern_count + [owner for owner, _ in HUB_PATTERNS]
+    parts = [FACT_QUERY] + [text for _, text in HUB_PATTERNS]
     for cls in query_rules():
         if not cls.query.strip():
             continue

@@ -62,8 +62,9 @@ class JsRule:
     # Calls whose callee is neither a name nor a member (`a[k](...)`,
     # `f(x)(...)`): on_other_call(call, callee).
     other_calls: ClassVar[bool] = False
-    # Function expressions passed as call (or new) arguments, from the shared
-    # callback pattern: on_callback(function node, arguments node).
+    # Function expressions and arrow functions passed as call (or new)
+    # arguments (from the every-function fact and the function's parent):
+    # on_callback(function node, arguments node).
     wants_callbacks: ClassVar[bool] = False
     # New expressions, by the constructor's name (new_names: a plain name) or
     # the end of its text (new_suffix): on_new(new_expression, constructor).
