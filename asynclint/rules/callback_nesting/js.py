@@ -64,7 +64,7 @@ class Check(JsRule):
         self._depth: dict[int, int] = {}
 
     def on_callback(self, callback, arguments):
-        if not self._counts(callback):
+        if not self._counts(callback, arguments):
             return
         limit = self._limit()
         depth = self._depth_of(callback)
@@ -116,10 +116,10 @@ class Check(JsRule):
         except (TypeError, ValueError):
             return 3
 
-    def _counts(self, fn) -> bool:
-        """Is ``fn`` a callback of the kind that nests: given to a call that
-        will run it later, not to a synchronous helper or a test block?"""
-        args = fn.parent
+    def _counts(self, fn, args) -> bool:
+        """Is ``fn`` (in the argument list ``args``) a callback of the kind
+        that nests: given to a call that will run it later, not to a
+        synchronous helper or a test block?"""
         call = args.parent if args is not None else None
         if call is None or call.type != "call_expression":
             return False  # new Promise(executor), new Foo(fn), template tags
@@ -161,15 +161,17 @@ class Check(JsRule):
         chain = []
         cur = fn
         depth = 0
-        while cur is not None:
-            if cur.type in CALLBACK_TYPES and cur.parent is not None and cur.parent.type == "arguments":
-                if cur.id in self._depth:
-                    depth = self._depth[cur.id]
-                    break
-                chain.append(cur)
-            cur = cur.parent
-        for node in reversed(chain):
-            if self._counts(node):
+        while cur is not None:  # from function to enclosing function, not node by node
+            if cur.type in CALLBACK_TYPES:
+                args = cur.parent
+                if args is not None and args.type == "arguments":
+                    if cur.id in self._depth:
+                        depth = self._depth[cur.id]
+                        break
+                    chain.append((cur, args))
+            cur = self.ctx.enclosing_function(cur)
+        for node, args in reversed(chain):
+            if self._counts(node, args):
                 depth += 1
             self._depth[node.id] = depth
         return self._depth[fn.id]
