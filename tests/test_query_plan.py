@@ -163,3 +163,21 @@ def test_hub_delivers_calls_by_callee_name_and_every_callback():
         ("new", "Promise"),
         ("new", "threads.Worker"),
     ], key=str)
+
+
+def test_no_rule_brings_its_own_pattern_for_calls_or_arguments():
+    """Each pattern rooted at a node as common as a call (or an argument
+    list, or the whole program) costs the one query pass a state at every
+    such node: rules take calls and callbacks from the shared patterns
+    (plain_calls, member_calls, call_suffix, other_calls, new_names,
+    wants_callbacks) instead. See the runner's HUB_PATTERNS."""
+    shared = {"call_expression", "new_expression", "arguments", "program"}
+    offenders = []
+    for p in runner.patterns():
+        if p.owner is None or p.owner in runner._HUB_OWNERS:
+            continue
+        toks = runner._split(p.text)[0][1]
+        roots = {toks[1]} if toks[0] == "(" else set(toks)
+        if roots & shared:
+            offenders.append((p.owner.meta.id, p.text.split("\n")[0]))
+    assert offenders == []
