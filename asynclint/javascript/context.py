@@ -63,6 +63,9 @@ SERVER_FACTORIES = frozenset(
         "tls.createServer",
     }
 )
+FACTORY_NAMES = frozenset(q.rsplit(".", 1)[1] for q in SERVER_FACTORIES)
+# Function nodes that cannot be call arguments or a pair's value.
+NEVER_ARGUMENTS = frozenset({"function_declaration", "generator_function_declaration", "method_definition"})
 # Modules whose promise API lives under `.promises` and under `<name>/promises`.
 PROMISES_SUBMODULES = frozenset({"fs", "dns", "stream", "timers", "readline"})
 
@@ -181,6 +184,7 @@ class JsFile:
         self._export_stmts: list[Node] = []
         self._handler_cache: dict[int, Optional[str]] = {}
         self._fn_nodes: list[Node] = []
+        self.fn_parents: dict[int, Node] = {}  # function id -> parent, where the runner looked it up already
         self._fn_index = None
         self.options: dict = {}
         self.too_deep = False  # set by the runner when nesting passes the query depth limit
@@ -572,20 +576,12 @@ class JsFile:
 
     # ------------------------------------------------------------ handlers
     @functools.cached_property
-    def _may_have_handler_params(self) -> bool:
-        """Handler-shaped parameters name req/request (or ctx, Koa's): a file
-        without those words has no function shaped like a handler."""
-        return any(next(find_word(self.source, w), None) is not None for w in (b"req", b"request", b"ctx"))
-
-    @functools.cached_property
     def has_handler(self) -> bool:
         """Does any function in the file serve requests?"""
         return any(self._handler_reason(fn) for fn in self._fn_nodes)
 
     def handler_shape(self, fn: Node) -> bool:
         """Parameters shaped like a request handler."""
-        if not self._may_have_handler_params:
-            return False
         names = [n for n in self.param_names(fn)]
         if len(names) >= 2:
             first, second = names[0], names[1]
@@ -622,7 +618,9 @@ class JsFile:
     def _compute_handler_reason(self, fn: Node) -> Optional[str]:
         if self.handler_shape(fn):
             return "request handler"
-        parent = fn.parent
+        if fn.type in NEVER_ARGUMENTS:
+            return None  # a declaration or a method is neither an argument nor a pair's value
+        parent = self.fn_parents.get(fn.id) or fn.parent
         if parent is None:
             return None
         if parent.type == "pair":  # { handler: fn } in fastify.route({...})
@@ -638,17 +636,19 @@ class JsFile:
         callee = call.child_by_field_name("function")
         if callee is None:
             return None
-        args = parent.named_children
-        qn = self.qualname(callee)
-        if qn in SERVER_FACTORIES:
-            return f"{qn}() callback"
         if callee.type != "member_expression":
-            return None
+            qn = self.qualname(callee)
+            return f"{qn}() callback" if qn in SERVER_FACTORIES else None
         prop = callee.child_by_field_name("property")
         obj = callee.child_by_field_name("object")
         method = self.text(prop) if prop is not None else ""
+        if method in FACTORY_NAMES:  # a member's qualname ends with its property
+            qn = self.qualname(callee)
+            if qn in SERVER_FACTORIES:
+                return f"{qn}() callback"
         if method == "createServer":
             return "createServer() callback"
+        args = parent.named_children
         if method in ROUTE_METHODS and obj is not None:
             first = args[0] if args else None
             if first == fn:

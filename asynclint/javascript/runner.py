@@ -484,7 +484,7 @@ def _run(compiled: CompiledQuery, path, source, dialect, tree, enabled, display_
             if callbacks:  # a function passed as an argument
                 fn = caps.get("fn")
                 if fn is not None and fn[0].type in CALLBACK_TYPES:
-                    parent = fn[0].parent
+                    parent = ctx.fn_parents[fn[0].id] = fn[0].parent
                     if parent is not None and parent.type == "arguments":
                         for cls in callbacks:
                             rules[cls].on_callback(fn[0], parent)

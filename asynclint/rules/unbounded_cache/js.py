@@ -121,12 +121,12 @@ class Check(JsRule):
 
     def finish(self):
         ctx = self.ctx
+        self._collect_containers()
+        if not self._containers:
+            return
         # Only code that serves requests is reported, and serving code starts at a
         # handler: a file without any (most library files, bundles) has nothing to find.
         if not ctx.has_handler:
-            return
-        self._collect_containers()
-        if not self._containers:
             return
         self._find_adds()
         serving: dict = {}
