@@ -240,8 +240,6 @@ def _lint_task(resolver, path: str, display: str, explicit: bool, known_hash: Op
                want_digest: bool = True):
     """Read and lint one file. Returns (FileResult or None, notice, digest);
     the digest (for the cache) only when ``want_digest``."""
-    import hashlib
-
     cfg = resolver.for_path(path)
     if not explicit and cfg.is_excluded(path):
         return None, None, None
@@ -282,14 +280,13 @@ def _inject_fault(kind: str) -> None:
         raise RuntimeError("injected fault")
 
 
-def _expect_files(count: int, split: bool = False) -> None:
+def _expect_files(count: int) -> None:
     """Tell the JS runner how many files this process will lint (a process
-    with many compiles the full query at once; one with a single file may
-    share the work with a forked helper — see javascript/runner.py)."""
+    with many compiles the full query at once; one with a few compiles, per
+    file, only the patterns that can match it)."""
     from .javascript import runner
 
     runner.expect_files(count)
-    runner.allow_split(split and count == 1)
 
 
 class _CollectBetweenFiles:
@@ -547,7 +544,7 @@ def lint_paths(paths: list[str], config: Config | ConfigResolver,
     else:
         has_js = any(language_of(t[0]) in ("js", "ts") for t in tasks)
         if has_js:
-            _expect_files(len(tasks), split=jobs > 1)
+            _expect_files(len(tasks))
         try:
             with _CollectBetweenFiles() as collector:
                 for task in tasks:

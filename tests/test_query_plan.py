@@ -79,39 +79,6 @@ def test_partial_query_finds_what_the_full_query_finds(path, monkeypatch):
     assert partial == full
 
 
-# One positive file per rule folder: every rule, whether it has patterns of its
-# own or takes calls from the shared hub, must run in exactly one of the halves.
-SPLIT_SAMPLE = list({p.parent: p for p in reversed(JS_FIXTURES) if p.stem.startswith("positive")}.values())
-
-
-@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
-@pytest.mark.parametrize("path", SPLIT_SAMPLE, ids=lambda p: str(p.relative_to(ROOT / "fixtures")))
-def test_one_file_split_across_two_processes_finds_the_same(path, monkeypatch):
-    """The CLI linting one file lets a forked child run half of the rules."""
-    with monkeypatch.context() as m:
-        whole = _findings(path, "partial", m)
-    calls = []
-    with monkeypatch.context() as m:
-        m.setattr(runner, "_queries", lambda dialect: runner._DialectQueries(dialect))
-        m.setattr(runner, "_expected_files", 1)
-        m.setattr(runner, "SPLIT_MIN_PATTERNS", 1)
-        m.setattr(runner, "_split_allowed", True)
-        m.setattr(__import__("threading"), "active_count", lambda: 1)
-        m.setattr(runner, "_spare_core", lambda: True)
-        real = runner._lint_in_two
-        def spy(*a):
-            out = real(*a)
-            calls.append(out is not None)
-            return out
-
-        m.setattr(runner, "_lint_in_two", spy)
-        res = lint_source(str(path), path.read_bytes(), Config())
-        split = ([(f.rule, f.line, f.column, f.end_line, f.end_column, f.message, f.fix, f.condition)
-                  for f in sorted(res.findings, key=lambda f: f.sort_key())], res.exports)
-    assert calls == [True], "the split did not happen"
-    assert split == whole
-
-
 def test_hub_delivers_calls_by_callee_name_and_every_callback():
     """Rules that subscribe to calls get exactly the calls they named (plain
     f(), member x.f(), by suffix), calls of other callees when they ask, every

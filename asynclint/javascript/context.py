@@ -88,6 +88,12 @@ _CHAIN_ROOT = re.compile(rb"([A-Za-z_$][\w$]*)[ \t]*(?=[.\[]|\?\.|!)")
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
+def real_children(node) -> list:
+    """The named children that are not comments (extras), as a query's
+    ``.`` anchors count them."""
+    return [c for c in node.named_children if not c.is_extra]
+
+
 def find_word(source: bytes, word: bytes, start: int = 0, end: int | None = None):
     """Offsets of ``word`` in ``source[start:end]`` where it is not part of a
     longer identifier. A literal search (memchr speed), not a regex with a

@@ -21,7 +21,6 @@ once and used for every file. Both ways give the same matches.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -237,12 +236,6 @@ HUB_PATTERNS = (
 CALLBACK_TYPES = frozenset({"arrow_function", "function_expression"})
 
 
-def real_children(node) -> list:
-    """The named children that are not comments (extras), as a query's
-    ``.`` anchors count them."""
-    return [c for c in node.named_children if not c.is_extra]
-
-
 @functools.lru_cache(maxsize=None)
 def patterns() -> tuple:
     """Every pattern of the facts, the hub and the rules, in query order;
@@ -399,11 +392,6 @@ class _DialectQueries:
             and p.can_match(source)
         )
 
-    def has(self, chosen: tuple) -> bool:
-        """Is a compiled query that covers ``chosen`` at hand?"""
-        wanted = set(chosen)
-        return chosen in self.partial or any(wanted.issubset(key) for key in self.partial)
-
     def for_source(self, source: bytes, enabled) -> CompiledQuery:
         pats = patterns()
         chosen = self.choose(source, enabled)
@@ -441,13 +429,7 @@ def lint_js(path: str, source: bytes, dialect: str, enabled: frozenset | None = 
             display_path: str | None = None, options: dict | None = None):
     """Findings (unconditional and conditional), exports and the file context."""
     tree = ts_parse.parse(source, dialect)
-    plan = _queries(dialect)
-    halves = _split_for_child(plan, source, enabled) if _split_allowed else None
-    if halves is not None:
-        done = _lint_in_two(plan, halves, path, source, dialect, tree, enabled, display_path, options)
-        if done is not None:
-            return done
-    compiled = plan.for_source(source, enabled)
+    compiled = _queries(dialect).for_source(source, enabled)
     ctx = _run(compiled, path, source, dialect, tree, enabled, display_path, options)
     return ctx.findings, ctx.exports(), ctx
 
@@ -512,116 +494,3 @@ class _Rules(dict):
     def __missing__(self, cls):
         made = self[cls] = cls(self.ctx)
         return made
-
-
-# ------------------------------------------------- one file, two processes
-# ``asynclint scan one.js`` spends most of its time compiling the query. On a
-# machine with a second core, a forked child compiles and runs half of the
-# rules' patterns (with the facts' patterns) while this process does the
-# other half; the child sends its findings back. Rules are independent of
-# each other, so the findings are the same; the output is sorted anyway.
-_split_allowed = False
-SPLIT_MIN_PATTERNS = 24  # below this, a fork costs more than it saves
-SPLIT_TIMEOUT = 120.0
-
-
-def allow_split(flag: bool) -> None:
-    """Let lint_js fork a helper for a single file (the CLI linting one
-    file with more than one job allowed; never in the language server)."""
-    global _split_allowed
-    import sys
-
-    _split_allowed = bool(flag) and sys.platform.startswith("linux") and hasattr(os, "fork") \
-        and (os.cpu_count() or 1) > 1
-
-
-def _spare_core() -> bool:
-    """Is a core idle? (A child on a busy machine only adds a fork.)"""
-    try:
-        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
-    except (OSError, AttributeError):
-        return False
-
-
-def _split_for_child(plan: "_DialectQueries", source: bytes, enabled):
-    """(parent's patterns, child's patterns, child's rules) when splitting
-    pays: a partial query that is not compiled yet and is big enough."""
-    import threading
-
-    chosen = plan.choose(source, enabled)
-    if chosen is None or plan.has(chosen) or threading.active_count() > 1 or not _spare_core():
-        return None
-    pats = patterns()
-    facts = [i for i in chosen if pats[i].owner is None or pats[i].owner in _HUB_OWNERS]
-    by_rule: dict = {}
-    for i in chosen:
-        if pats[i].owner is not None and pats[i].owner not in _HUB_OWNERS:
-            by_rule.setdefault(pats[i].owner, []).append(i)
-    if sum(len(v) for v in by_rule.values()) < SPLIT_MIN_PATTERNS:
-        return None
-    # Balance the pattern counts: biggest rules first, each to the lighter half.
-    mine, theirs, n_mine, n_theirs = [], [], 0, 0
-    for owner, idx in sorted(by_rule.items(), key=lambda kv: -len(kv[1])):
-        if n_mine <= n_theirs:
-            mine.append(owner)
-            n_mine += len(idx)
-        else:
-            theirs.append(owner)
-            n_theirs += len(idx)
-    child_rules = tuple(theirs)
-    parent_idx = tuple(sorted(facts + [i for o in mine for i in by_rule[o]]))
-    child_idx = tuple(sorted(facts + [i for o in theirs for i in by_rule[o]]))
-    return parent_idx, child_idx, child_rules
-
-
-def _lint_in_two(plan, halves, path, source, dialect, tree, enabled, display_path, options):
-    import pickle
-    import select
-
-    parent_idx, child_idx, child_rules = halves
-    parent_rules = tuple(c for c in query_rules() if c not in child_rules)
-    try:
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid == 0:  # the child: lint with its half, send the findings, leave
-        status = 1
-        try:
-            os.close(read_fd)
-            compiled = _compile(dialect, child_idx)
-            if compiled is not None:
-                ctx = _run(compiled, path, source, dialect, tree, enabled, display_path, options, child_rules)
-                data = pickle.dumps(ctx.findings, protocol=pickle.HIGHEST_PROTOCOL)
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(write_fd, view):]
-                status = 0
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    chunks = []
-    try:
-        compiled = _compile(dialect, parent_idx)
-        ctx = _run(compiled, path, source, dialect, tree, enabled, display_path, options, parent_rules) \
-            if compiled is not None else None
-        deadline = SPLIT_TIMEOUT
-        while True:
-            ready, _, _ = select.select([read_fd], [], [], deadline)
-            if not ready:
-                os.kill(pid, 9)
-                break
-            chunk = os.read(read_fd, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read_fd)
-        _, status = os.waitpid(pid, 0)
-    if ctx is None or status != 0:
-        return None  # the caller lints the ordinary way
-    try:
-        ctx.findings.extend(pickle.loads(b"".join(chunks)))
-    except Exception:
-        return None
-    return ctx.findings, ctx.exports(), ctx

@@ -20,7 +20,7 @@ whose annotation would no longer hold.
 from __future__ import annotations
 
 from ...findings import Edit, Fix, FixSafety
-from ...javascript.runner import real_children
+from ...javascript.context import real_children
 from ..base import JsRule
 from . import META
 

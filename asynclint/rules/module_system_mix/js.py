@@ -38,7 +38,7 @@ from ...files import language_of
 from ...javascript import package_json as pj
 from ...javascript.parse import dialect_for, parse
 from ...javascript.resolve import resolve_module
-from ...javascript.runner import real_children
+from ...javascript.context import real_children
 from ..base import JsRule
 from . import META
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ...findings import Fix, FixSafety
+from ...javascript.context import find_word
 from ..base import JsRule
 from . import META
 
@@ -38,10 +39,6 @@ NON_LEAKING = frozenset({"length", "includes", "indexOf", "lastIndexOf", "starts
                          "test"})
 CONDITIONAL_PARENTS = frozenset({"if_statement", "ternary_expression", "binary_expression"})
 
-# The literal first, so the search runs at memchr speed; the byte before is
-# checked by the caller.
-_STACK_WORD = re.compile(rb"stack(?![\w$])")
-_WORD_BYTE = re.compile(rb"[\w$]")
 
 
 class Check(JsRule):
@@ -52,15 +49,10 @@ class Check(JsRule):
 
     def finish(self):
         ctx = self.ctx
-        source = ctx.source
-        if b"stack" not in source:
-            return
-        for m in _STACK_WORD.finditer(source):
-            if m.start() and _WORD_BYTE.match(source, m.start() - 1):
-                continue
-            node = ctx.root.named_descendant_for_byte_range(m.start(), m.end())
-            if node is None or node.type != "property_identifier" or node.start_byte != m.start() \
-                    or node.end_byte != m.end():
+        for at in find_word(ctx.source, b"stack"):
+            node = ctx.root.named_descendant_for_byte_range(at, at + 5)
+            if node is None or node.type != "property_identifier" or node.start_byte != at \
+                    or node.end_byte != at + 5:
                 continue
             parent = node.parent
             if parent is not None and parent.type == "member_expression" \

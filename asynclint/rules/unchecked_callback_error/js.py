@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from ...javascript.runner import real_children
+from ...javascript.context import real_children
 from ..base import JsRule
 from . import META
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from ...findings import Fix, FixSafety
-from ...javascript.runner import real_children
+from ...javascript.context import real_children
 from ..base import JsRule
 from . import META
 
