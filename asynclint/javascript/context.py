@@ -94,6 +94,16 @@ def real_children(node) -> list:
     return [c for c in node.named_children if not c.is_extra]
 
 
+def first_argument(node) -> Optional[Node]:
+    """The first argument of a call or new expression (comments skipped),
+    or None."""
+    args = node.child_by_field_name("arguments")
+    if args is None or args.type != "arguments":
+        return None
+    first = real_children(args)[:1]
+    return first[0] if first else None
+
+
 def find_word(source: bytes, word: bytes, start: int = 0, end: int | None = None):
     """Offsets of ``word`` in ``source[start:end]`` where it is not part of a
     longer identifier. A literal search (memchr speed), not a regex with a

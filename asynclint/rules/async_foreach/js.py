@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from ...findings import Edit, Fix, FixSafety
-from ...javascript.context import real_children
+from ...javascript.context import first_argument
 from ..base import JsRule
 from . import META
 
@@ -59,10 +59,9 @@ class Check(JsRule):
     member_calls = frozenset({"forEach"})
 
     def on_call(self, call, name, member):
-        args = call.child_by_field_name("arguments")
-        first = real_children(args)[:1] if args is not None and args.type == "arguments" else ()
-        if first and first[0].type in ("arrow_function", "function_expression", "identifier"):
-            self.on_match({"afe_call": [call], "afe_callback": [first[0]], "afe_method": [name]})
+        first = first_argument(call)
+        if first is not None and first.type in ("arrow_function", "function_expression", "identifier"):
+            self.on_match({"afe_call": [call], "afe_callback": [first], "afe_method": [name]})
 
     def on_match(self, caps):
         ctx = self.ctx

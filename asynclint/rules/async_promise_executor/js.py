@@ -20,7 +20,7 @@ whose annotation would no longer hold.
 from __future__ import annotations
 
 from ...findings import Edit, Fix, FixSafety
-from ...javascript.context import real_children
+from ...javascript.context import first_argument
 from ..base import JsRule
 from . import META
 
@@ -53,10 +53,9 @@ class Check(JsRule):
     new_names = frozenset({"Promise"})
 
     def on_new(self, new, constructor):
-        args = new.child_by_field_name("arguments")
-        first = real_children(args)[:1] if args is not None and args.type == "arguments" else ()
-        if first and first[0].type in ("arrow_function", "function_expression", "identifier"):
-            self.on_match({"apx_new": [new], "apx_executor": [first[0]], "apx_ctor": [constructor]})
+        first = first_argument(new)
+        if first is not None and first.type in ("arrow_function", "function_expression", "identifier"):
+            self.on_match({"apx_new": [new], "apx_executor": [first], "apx_ctor": [constructor]})
 
     def on_match(self, caps):
         ctx = self.ctx

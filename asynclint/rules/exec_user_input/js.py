@@ -389,7 +389,7 @@ class _Target:
 
 class Check(JsRule):
     meta = META
-    # exec(...) and x.exec(...) come from the runner's shared call patterns.
+    # exec(...) and x.exec(...) come from the runner's shared call pattern,
     # and so do cp['exec'](...) and promisify(cp.exec)(...) (other_calls).
     plain_calls = member_calls = CALLEE_NAMES
     other_calls = True

@@ -358,24 +358,16 @@ class Check(JsRule):
                 return None
             ref = ctx.resolve(callee)
             if ref is not None:
-                return self._known_ref(ref, None, callee, method)
+                known = self._known_ref(ref, "")
+                if known is not None:  # the label only when the answer is yes
+                    return (self._member_label(callee, method),) + known[1:]
         return None
 
     def _member_label(self, callee, method: str) -> str:
         text = self.ctx.text(callee)
         return f"{text}()" if len(text) <= 60 else f"{method}()"
 
-    def _known_ref(self, ref, label, callee=None, method=None):
-        """``label``: how to name the call; None to derive it from ``callee``
-        and ``method`` (only when the answer is yes)."""
-        if label is None and self._ref_async(ref):
-            label = self._member_label(callee, method)
-        return self._ref_known(ref, label)
-
-    def _ref_async(self, ref) -> bool:
-        return self._ref_known(ref, "") is not None
-
-    def _ref_known(self, ref, label):
+    def _known_ref(self, ref, label):
         if ref.project:
             if not ref.attrs:
                 name = "default"

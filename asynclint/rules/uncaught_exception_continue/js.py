@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from ...findings import Edit, Fix, FixSafety
-from ...javascript.context import real_children
+from ...javascript.context import first_argument
 from ..base import JsRule
 from . import META
 
@@ -48,10 +48,10 @@ class Check(JsRule):
                 or args is None or args.type != "arguments":
             return
         if ctx.text(name) != "setUncaughtExceptionCaptureCallback":
-            first = real_children(args)[:1]
-            if not first or first[0].type != "string" or not any(
+            first = first_argument(call)
+            if first is None or first.type != "string" or not any(
                     c.type == "string_fragment" and ctx.text(c) == "uncaughtException"
-                    for c in first[0].named_children):
+                    for c in first.named_children):
                 return
         self.on_match({"uec_call": [call], "uec_method": [name], "uec_args": [args]})
 

@@ -74,8 +74,8 @@ DEFERRERS = frozenset({"process.nextTick", "setImmediate", "setTimeout", "queueM
 
 class Check(JsRule):
     meta = META
-    # A function passed last to a call (from the runner's shared callback
-    # pattern) is a candidate when its first parameter is spelled like an
+    # A function passed last to a call (callbacks come from the runner) is a
+    # candidate when its first parameter is spelled like an
     # error, or when the callee's last name is a Node core error-first API
     # (resolved in on_match).
     wants_callbacks = True

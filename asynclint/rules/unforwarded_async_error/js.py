@@ -52,8 +52,8 @@ MULTILINE_LITERALS = frozenset({"template_string", "string", "comment"})
 
 class Check(JsRule):
     meta = META
-    # Functions passed to app.get(...) and the like, from the runner's shared
-    # callback pattern.
+    # Functions passed to app.get(...) and the like (callbacks come from the
+    # runner).
     wants_callbacks = True
 
     def on_callback(self, callback, arguments):

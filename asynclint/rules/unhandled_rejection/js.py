@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 
 from ...findings import Fix, FixSafety
-from ...javascript.context import real_children
+from ...javascript.context import first_argument
 from ..base import JsRule
 from . import META
 
@@ -61,26 +61,24 @@ def _minified_line(ctx, node, limit: int = 500) -> bool:
 class Check(JsRule):
     meta = META
     member_calls = frozenset({"then", "finally"})
+    new_names = frozenset({"Promise"})
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self._type_test = bool(TYPE_TEST_FILE.search(ctx.path.replace("\\", "/")))
 
     def on_call(self, call, name, member):
         parent = call.parent
         if parent is not None and parent.type == "expression_statement":
             self.on_match({"ur_call": [call]})
 
-    new_names = frozenset({"Promise"})
-
     def on_new(self, new, constructor):
         parent = new.parent
         if parent is None or parent.type != "expression_statement":
             return
-        args = new.child_by_field_name("arguments")
-        first = real_children(args)[:1] if args is not None and args.type == "arguments" else ()
-        if first and first[0].type in ("arrow_function", "function_expression"):
-            self.on_match({"ur_new": [new], "ur_executor": [first[0]], "ur_ctor": [constructor]})
-
-    def __init__(self, ctx):
-        super().__init__(ctx)
-        self._type_test = bool(TYPE_TEST_FILE.search(ctx.path.replace("\\", "/")))
+        first = first_argument(new)
+        if first is not None and first.type in ("arrow_function", "function_expression"):
+            self.on_match({"ur_new": [new], "ur_executor": [first], "ur_ctor": [constructor]})
 
     def on_match(self, caps):
         if self._type_test:
