@@ -198,9 +198,8 @@ def forget_disk_lookups() -> None:
     from .javascript import resolve as js_resolve
     from .python import resolve as py_resolve
 
-    js_resolve.resolve_module.cache_clear()
-    package_json._read.cache_clear()
-    package_json.find_package_json.cache_clear()
+    js_resolve.forget()
+    package_json.forget()
     py_resolve.resolve_module.cache_clear()
     py_resolve.import_root.cache_clear()
     import sys

@@ -21,7 +21,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .resolve import is_file
+
 MAX_BYTES = 1_000_000
+_UNSEEN = object()
 DEP_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 
 
@@ -54,24 +57,50 @@ def _read(path: str) -> Optional[PackageJson]:
     return PackageJson(path, data, True)
 
 
-@functools.lru_cache(maxsize=16384)
+_NEAREST: dict[str, Optional[PackageJson]] = {}  # folder -> its nearest package.json
+
+
 def find_package_json(directory: str) -> Optional[PackageJson]:
     """The nearest package.json at or above ``directory`` (None if there is
-    none before the filesystem root or a ``node_modules`` folder)."""
+    none before the filesystem root or a ``node_modules`` folder). Every
+    folder passed on the way up learns the answer too, so sibling and nested
+    folders stop at the first one already looked at."""
     directory = os.path.abspath(directory)
+    hit = _NEAREST.get(directory, _UNSEEN)
+    if hit is not _UNSEEN:
+        return hit
+    passed = []
+    found = None
     for _ in range(64):
+        known = _NEAREST.get(directory, _UNSEEN)
+        if known is not _UNSEEN:
+            found = known
+            break
+        passed.append(directory)
         if os.path.basename(directory) == "node_modules":
-            return None
+            break
         candidate = os.path.join(directory, "package.json")
-        if os.path.isfile(candidate):
+        if is_file(candidate):
             found = _read(candidate)
             if found is not None:
-                return found
+                break
         parent = os.path.dirname(directory)
         if parent == directory:
-            return None
+            break
         directory = parent
-    return None
+    else:  # too deep to finish: answer, but teach no folder
+        return None
+    if len(_NEAREST) > 65536:
+        _NEAREST.clear()
+    for folder in passed:
+        _NEAREST[folder] = found
+    return found
+
+
+def forget() -> None:
+    """Drop what was read (package.json files change while a language server runs)."""
+    _NEAREST.clear()
+    _read.cache_clear()
 
 
 def nearest_package_json(directory: str) -> Optional[dict]:

@@ -16,11 +16,46 @@ PROBE_EXTENSIONS = (".js", ".ts", ".tsx", ".mjs", ".cjs", ".mts", ".cts", ".jsx"
 TS_FOR_JS = {".js": (".ts", ".tsx"), ".mjs": (".mts",), ".cjs": (".cts",), ".jsx": (".tsx",)}
 
 
-def _is_file(path: str) -> bool:
+@functools.lru_cache(maxsize=16384)
+def _listing(folder: str) -> tuple[frozenset, frozenset] | None:
+    """(file names, folder names) in ``folder`` (symbolic links followed),
+    or None when it cannot be listed. One listing answers every probe in a
+    folder: a scan resolves many imports there, each probing several names
+    (``x``, ``x.js``, ``x.ts``, ...), and a stat call per probe cost more."""
+    files, folders = set(), set()
     try:
-        return os.path.isfile(path)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_file():
+                        files.add(entry.name)
+                    elif entry.is_dir():
+                        folders.add(entry.name)
+                except OSError:
+                    continue  # a broken link, a vanished entry
     except (OSError, ValueError):
-        return False
+        return None
+    return frozenset(files), frozenset(folders)
+
+
+def is_file(path: str) -> bool:
+    """``os.path.isfile`` answered from the folder's cached listing."""
+    folder, name = os.path.split(path)
+    found = _listing(folder or ".")
+    return found is not None and name in found[0]
+
+
+def is_dir(path: str) -> bool:
+    folder, name = os.path.split(path)
+    found = _listing(folder or ".")
+    return found is not None and name in found[1]
+
+
+def forget() -> None:
+    """Drop the cached listings and resolutions (files appear and vanish
+    while a language server runs)."""
+    _listing.cache_clear()
+    resolve_module.cache_clear()
 
 
 @functools.lru_cache(maxsize=65536)
@@ -36,23 +71,23 @@ def resolve_module(from_dir: str, spec: str) -> str | None:
 
 
 def _probe_file(base: str) -> str | None:
-    if _is_file(base):
+    if is_file(base):
         return base
     for ext in PROBE_EXTENSIONS:
-        if _is_file(base + ext):
+        if is_file(base + ext):
             return base + ext
     stem, ext = os.path.splitext(base)
     for alt in TS_FOR_JS.get(ext, ()):
-        if _is_file(stem + alt):
+        if is_file(stem + alt):
             return stem + alt
     return None
 
 
 def _probe_dir(base: str) -> str | None:
-    if not os.path.isdir(base):
+    if not is_dir(base):
         return None
     pkg = os.path.join(base, "package.json")
-    if _is_file(pkg):
+    if is_file(pkg):
         try:
             with open(pkg, "rb") as fh:
                 main = json.loads(fh.read(1_000_000)).get("main")
@@ -64,6 +99,6 @@ def _probe_dir(base: str) -> str | None:
                 return found
     for ext in PROBE_EXTENSIONS:
         candidate = os.path.join(base, "index" + ext)
-        if _is_file(candidate):
+        if is_file(candidate):
             return candidate
     return None

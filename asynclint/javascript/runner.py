@@ -446,19 +446,36 @@ def _run(compiled: CompiledQuery, path, source, dialect, tree, enabled, display_
     ctx.options = options or {}
     ctx.too_deep = ts_parse.deeper_than(tree.root_node)
     rules = _Rules(ctx)  # a rule object is made on its first match: most files give most rules nothing
+    # {callee text: the rule objects that take such calls}, per file: the same
+    # callee (`path.join`, `res.send`) recurs, and most calls go to no rule.
+    plain_takers: dict = {}
+    member_takers: dict = {}
     for index, caps in matches:
         owner = route[index]
         if owner is _HubCall:
             fn = caps["hub_fn"][0]
             kind = fn.type
             if kind == "identifier":
-                for cls in targets[(source[fn.start_byte:fn.end_byte], False)]:
-                    rules[cls].on_call(caps["hub_call"][0], fn, False)
+                key = source[fn.start_byte:fn.end_byte]
+                takers = plain_takers.get(key)
+                if takers is None:
+                    takers = plain_takers[key] = _takers(rules, targets[(key, False)], caps["hub_call"][0], key)
+                if takers:
+                    call = caps["hub_call"][0]
+                    for rule in takers:
+                        rule.on_call(call, fn, False)
             elif kind == "member_expression":
-                name = fn.child_by_field_name("property")
-                if name is not None and name.type == "property_identifier":
-                    for cls in targets[(source[name.start_byte:name.end_byte], True)]:
-                        rules[cls].on_call(caps["hub_call"][0], name, True)
+                key = source[fn.start_byte:fn.end_byte]  # the callee's text ends with its property
+                takers = member_takers.get(key)
+                if takers is None:
+                    name = fn.child_by_field_name("property")
+                    takers = member_takers[key] = () if name is None or name.type != "property_identifier" \
+                        else _takers(rules, targets[(source[name.start_byte:name.end_byte], True)],
+                                     caps["hub_call"][0], key)
+                if takers:
+                    call, name = caps["hub_call"][0], fn.child_by_field_name("property")
+                    for rule in takers:
+                        rule.on_call(call, name, True)
             elif kind in ("subscript_expression", "call_expression"):
                 for cls in others:
                     rules[cls].on_other_call(caps["hub_call"][0], fn)
@@ -482,6 +499,13 @@ def _run(compiled: CompiledQuery, path, source, dialect, tree, enabled, display_
         if cls in rules or cls.finish is not JsRule.finish:
             rules[cls].finish()
     return ctx
+
+
+def _takers(rules, classes: tuple, call, callee: bytes) -> tuple:
+    """The rule objects (of ``classes``, which want the callee's name) that
+    take calls of ``callee``: a rule that takes every call is asked once per
+    callee text of the file (``JsRule.takes_callee``)."""
+    return tuple(rules[c] for c in classes if not c.all_calls or rules[c].takes_callee(call, callee))
 
 
 class _Rules(dict):

@@ -92,6 +92,14 @@ class JsRule:
         (``f(...)``) or property_identifier (``x.f(...)``); ``member``: is the
         callee a member_expression (``call.child_by_field_name("function")``)?"""
 
+    def takes_callee(self, call, callee: bytes) -> bool:
+        """For a rule with ``all_calls``: does it want this file's calls whose
+        callee's text is ``callee`` (``call`` is the first of them)? Asked
+        once per callee text per file, so a rule that declines most callees
+        is not called for each of their calls. The answer must hold for
+        every call with that callee text."""
+        return True
+
     def on_callback(self, function, arguments) -> None:  # pragma: no cover - interface
         pass
 

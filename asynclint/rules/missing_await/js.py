@@ -71,10 +71,14 @@ class Check(JsRule):
         if parent is not None and parent.type == "expression_statement":
             self.on_match({"stmt_new": [new]})
 
-    def on_call(self, call, name, member):
-        # The callee's text: it starts where the call does and ends with the
-        # name (`f`, `a.b.f`), so no node has to be fetched for it.
-        key = self.ctx.source[call.start_byte:name.end_byte]
+    def takes_callee(self, call, callee):
+        # Asked once per callee text of the file (`f`, `a.b.f`): only the
+        # callees known to return a promise are worth a look at each call.
+        return self._known_for(call, callee) is not None
+
+    def _known_for(self, call, key: bytes):
+        """None, or what makes the callee ``key`` (the text of ``call``'s
+        callee) known to return a promise; cached per callee text."""
         known = self._known_cache.get(key, _UNKNOWN)
         if known is _UNKNOWN:
             if key.startswith(b"this."):
@@ -88,7 +92,12 @@ class Check(JsRule):
                 else:
                     known = self._known_async(call, call.child_by_field_name("function"))
             self._known_cache[key] = known
-        if known is None:
+        return known
+
+    def on_call(self, call, name, member):
+        # The callee's text: it starts where the call does and ends with the
+        # name (`f`, `a.b.f`).
+        if self._known_for(call, self.ctx.source[call.start_byte:name.end_byte]) is None:
             return
         caps = self._where(call)
         if caps is not None:
