@@ -12,8 +12,10 @@ Python::
     foo()  # asynclint: ignore[missing-await] -- reason
     # asynclint: ignore-file[dangling-task]
 
-A directive without ids covers every rule. The reason after ``--`` is free
-text; ``require-suppression-reason`` makes it mandatory. Directives are found
+A directive without ids covers every rule. The reason after ``--`` (or after
+a second comment marker: ``// asynclint-disable-line empty-catch // why``,
+``# asynclint: ignore[x]  # why``) is free text; ``require-suppression-reason``
+makes it mandatory. Directives are found
 by scanning comment text, so the CLI and the language server agree exactly.
 """
 
@@ -53,11 +55,14 @@ class Directive:
 
 
 def _split_ids_reason(rest: str) -> tuple[Optional[frozenset], str]:
+    """The ids and the reason of a JS directive's text after its keyword.
+    The reason follows ``--``, or a second ``//`` (``// asynclint-disable-line
+    empty-catch // probing``): either way it is not read as rule ids."""
     rest = rest.strip()
     reason = ""
-    if "--" in rest:
-        rest, reason = rest.split("--", 1)
-        reason = reason.strip()
+    cut = min((i for i in (rest.find("--"), rest.find("//")) if i >= 0), default=-1)
+    if cut >= 0:
+        rest, reason = rest[:cut], rest[cut + 2:].strip()
     ids = [p for p in re.split(r"[\s,]+", rest.strip()) if p]
     return (frozenset(ids) if ids else None), reason
 
@@ -79,7 +84,8 @@ def parse_directives(text: str, language: str) -> list[Directive]:
             kind = "file" if m.group(1) == "ignore-file" else "line"
             ids = frozenset(p for p in re.split(r"[\s,]+", m.group(2) or "") if p) or None
             rest = m.group(3) or ""
-            reason = rest.split("--", 1)[1].strip() if "--" in rest else ""
+            rest = rest.strip()
+            reason = rest.split("--", 1)[1].strip() if "--" in rest else rest[1:].strip() if rest[:1] == "#" else ""
             line, col = _line_col(text, m.start(), line_starts)
             out.append(Directive(kind, line, col, col + len(m.group(0)), ids, reason, m.group(0)))
         return out

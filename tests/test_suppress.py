@@ -95,3 +95,27 @@ def test_disable_edits_silence_the_finding(in_tmp):
     py2 = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nx = 1\n"
     assert apply_edits(py2, [disable_file_edit(py2, "py", "empty-catch")]).splitlines()[2] == \
         "# asynclint: ignore-file[empty-catch]"
+
+
+def test_a_second_comment_marker_starts_the_reason(in_tmp):
+    """`// asynclint-disable-line empty-catch // why`: the words after the
+    second `//` are the reason, not rule ids (so not unknown ids either)."""
+    from asynclint.suppress import parse_directives
+
+    (in_tmp / "asynclint.toml").write_text("require-suppression-reason = true\n")
+    (in_tmp / "a.js").write_text(textwrap.dedent("""\
+        try { a(); } catch (e) {} // asynclint-disable-line empty-catch // probing is allowed to fail
+        // asynclint-disable-next-line empty-catch, missing-await // legacy -- see http://x
+        try { a(); } catch (e) {}
+        try { a(); } catch (e) {} // asynclint-disable-line empty-catch
+    """), encoding="utf-8")
+    _, data = scan_json("--report-unused-suppressions", "a.js")
+    rules = sorted((f["line"], f["rule"]) for f in data["findings"])
+    # Line 2 names missing-await, which suppresses nothing there; line 4 gives no reason.
+    assert rules == [(2, "unused-suppression"), (4, "suppression-without-reason")]
+    (unused,) = [f for f in data["findings"] if f["rule"] == "unused-suppression"]
+    assert "missing-await" in unused["message"] and "//" not in unused["message"]
+    ds = parse_directives("f() // asynclint-disable-line a-rule // why -- more\ng() // asynclint-disable-line b -- x // y\n", "js")
+    assert [(sorted(d.ids), d.reason) for d in ds] == [(["a-rule"], "why -- more"), (["b"], "x // y")]
+    py = parse_directives("x()  # asynclint: ignore[dangling-task]  # legacy API\ny()  # asynclint: ignore[x] trailing\n", "py")
+    assert [d.reason for d in py] == ["legacy API", ""]
