@@ -12,10 +12,10 @@ Python::
     foo()  # asynclint: ignore[missing-await] -- reason
     # asynclint: ignore-file[dangling-task]
 
-A directive without ids covers every rule. The reason after ``--`` (or after
-a second comment marker: ``// asynclint-disable-line empty-catch // why``,
-``# asynclint: ignore[x]  # why``) is free text; ``require-suppression-reason``
-makes it mandatory. Directives are found
+A directive without ids covers every rule. The reason after ``--`` (in
+JavaScript also after a second ``//``: ``// asynclint-disable-line
+empty-catch // why``) is free text; ``require-suppression-reason`` makes it
+mandatory. Directives are found
 by scanning comment text, so the CLI and the language server agree exactly.
 """
 
@@ -84,8 +84,7 @@ def parse_directives(text: str, language: str) -> list[Directive]:
             kind = "file" if m.group(1) == "ignore-file" else "line"
             ids = frozenset(p for p in re.split(r"[\s,]+", m.group(2) or "") if p) or None
             rest = m.group(3) or ""
-            rest = rest.strip()
-            reason = rest.split("--", 1)[1].strip() if "--" in rest else rest[1:].strip() if rest[:1] == "#" else ""
+            reason = rest.split("--", 1)[1].strip() if "--" in rest else ""
             line, col = _line_col(text, m.start(), line_starts)
             out.append(Directive(kind, line, col, col + len(m.group(0)), ids, reason, m.group(0)))
         return out

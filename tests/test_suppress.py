@@ -117,5 +117,3 @@ def test_a_second_comment_marker_starts_the_reason(in_tmp):
     assert "missing-await" in unused["message"] and "//" not in unused["message"]
     ds = parse_directives("f() // asynclint-disable-line a-rule // why -- more\ng() // asynclint-disable-line b -- x // y\n", "js")
     assert [(sorted(d.ids), d.reason) for d in ds] == [(["a-rule"], "why -- more"), (["b"], "x // y")]
-    py = parse_directives("x()  # asynclint: ignore[dangling-task]  # legacy API\ny()  # asynclint: ignore[x] trailing\n", "py")
-    assert [d.reason for d in py] == ["legacy API", ""]
