@@ -19,6 +19,7 @@ import os
 import re
 
 from ...findings import Condition, Fix, FixSafety
+from ...javascript.context import PROMISES_SUBMODULES
 from ..base import JsRule
 from . import META
 
@@ -45,6 +46,12 @@ _PER_CALL = object()
 # callee: all of it (`f`), or followed by a member access (`f.x`, `f?.x`,
 # `f[x]`, `f!.x`). Not a call result (`f().x`), which resolve looks into.
 _CALLEE_ROOT = re.compile(rb"([A-Za-z_$][\w$]*)(?:[ \t]*(?:[.\[!]|\?\.)|\Z)")
+
+
+def _may_promise(module: str) -> bool:
+    """Can some member of this (non-project) module be known to return a
+    promise? Mirrors _known_ref: a promise sub-module or events.once."""
+    return module in PROMISES_SUBMODULES or module == "events" or module.endswith("/promises")
 
 
 class Check(JsRule):
@@ -117,12 +124,16 @@ class Check(JsRule):
         return self._async_methods
 
     def _roots(self) -> frozenset:
-        """The names a callee known to return a promise can start with."""
+        """The names a callee known to return a promise can start with: the
+        file's async (or promisified) names, the imports that can lead to a
+        promise (_known_ref: a project file, a promise sub-module such as
+        fs.promises, events.once), and fetch, Promise and this. An import of
+        any other module (`path`, `lodash`) never does, whatever follows it."""
         if self._root_names is None:
             ctx = self.ctx
             self._root_names = frozenset(
-                [n.encode() for n in ctx.bindings] + [n.encode() for n in ctx.promise_names]
-                + [b"fetch", b"Promise", b"this"])
+                [n.encode() for n, ref in ctx.bindings.items() if ref.project or _may_promise(ref.module)]
+                + [n.encode() for n in ctx.promise_names] + [b"fetch", b"Promise", b"this"])
         return self._root_names
 
     @staticmethod

@@ -141,6 +141,7 @@ class Check(JsRule):
     def __init__(self, ctx):
         super().__init__(ctx)
         self._scopes: dict[int, tuple] = {}
+        self._param_names: dict[int, frozenset] = {}
         self._module_scope = None
         self._removal_calls = None
         self._reach_cache: dict[int, list] = {}
@@ -235,8 +236,7 @@ class Check(JsRule):
                         found.append((i, fn, f"on every request (in {why})", False, "helper"))
                         break
         for i, fn in enumerate(chain):
-            params = set(self._scope(fn)[0])
-            if params & REQUEST_PARAM_NAMES:
+            if self._params(fn) & REQUEST_PARAM_NAMES:
                 name = ctx.function_name(fn)
                 label = f"`{name}()`" if name else "this function"
                 found.append((i, fn, f"on every request ({label} takes the request)", self._is_handler(fn), "request-fn"))
@@ -260,21 +260,25 @@ class Check(JsRule):
     def _scope(self, fn) -> tuple:
         """(parameter names, {local name: declaring node}) of ``fn``."""
         cached = self._scopes.get(fn.id)
-        if cached is not None:
-            return cached
-        params = []
-        plist = fn.child_by_field_name("parameters")
-        if plist is not None:
-            _binding_names(plist, params)
-        single = fn.child_by_field_name("parameter")
-        if single is not None:
-            _binding_names(single, params)
-        param_names = frozenset(self.ctx.text(p) for p in params)
-        body = fn.child_by_field_name("body")
-        locals_ = self._declared_in(body) if body is not None else {}
-        result = (param_names, locals_)
-        self._scopes[fn.id] = result
-        return result
+        if cached is None:
+            body = fn.child_by_field_name("body")
+            cached = self._scopes[fn.id] = (self._params(fn), self._declared_in(body) if body is not None else {})
+        return cached
+
+    def _params(self, fn) -> frozenset:
+        """``fn``'s parameter names (without reading its body: most calls
+        need only these)."""
+        cached = self._param_names.get(fn.id)
+        if cached is None:
+            params = []
+            plist = fn.child_by_field_name("parameters")
+            if plist is not None:
+                _binding_names(plist, params)
+            single = fn.child_by_field_name("parameter")
+            if single is not None:
+                _binding_names(single, params)
+            cached = self._param_names[fn.id] = frozenset(self.ctx.text(p) for p in params)
+        return cached
 
     def _declared_in(self, root) -> dict:
         """Names declared directly in ``root`` (not in nested functions)."""
