@@ -67,6 +67,20 @@ def test_oversized_file_is_skipped_with_a_notice_naming_the_option(in_tmp):
     assert data["summary"]["files"] == 2
 
 
+def test_a_file_that_grows_or_lies_about_its_size_is_read_whole_up_to_the_limit(in_tmp, monkeypatch):
+    """read_source sizes its read by fstat; a file longer than fstat said
+    (growing while scanned, or a /proc-like file that reports 0) is still
+    read in full, up to one byte past the limit."""
+    from asynclint import engine
+
+    (in_tmp / "grows.js").write_bytes(CATCH.encode() * 3)
+    monkeypatch.setattr(engine.os, "fstat", lambda fd: os.stat_result((0,) * 10))  # reports 0 bytes
+    data, problem = engine.read_source(str(in_tmp / "grows.js"), 10_000)
+    assert problem is None and data == CATCH.encode() * 3
+    data, problem = engine.read_source(str(in_tmp / "grows.js"), 10)
+    assert data == (CATCH.encode() * 3)[:11]
+
+
 def test_big_single_line_bundle(in_tmp):
     chunk = 'var s="' + "a" * 5000 + '";'
     text = chunk * 1000 + CATCH.strip()
