@@ -322,7 +322,6 @@ def _apply_fixes(result, resolver, unsafe: bool, write: bool) -> None:
 def rules():
     """List every rule: id, default severity, languages, summary."""
     from .rules import all_rules
-    from .rules.base import LANG_NAMES
 
     metas = all_rules()
     width = max(len(r) for r in metas)

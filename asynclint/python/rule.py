@@ -15,11 +15,14 @@ entirely, which keeps scans of ordinary code close to the parse cost.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Optional
+from typing import TYPE_CHECKING, ClassVar, Optional
 
 from ..findings import Condition, Fix
 from ..rules.base import RuleMeta
 from .context import PyFile
+
+if TYPE_CHECKING:  # libcst is imported by the Python runner, not here
+    import libcst as cst
 
 
 class PyRule:

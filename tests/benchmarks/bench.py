@@ -352,7 +352,6 @@ def main() -> int:
     asynclint = [sys.executable, "-m", "asynclint"]
     rows = []
     runs = args.runs
-    jobs = os.cpu_count() or 1
 
     if args.only in ("js", "all"):
         src = setup_js(cache) if not args.skip_setup else cache / "corpus-js" / "src"

@@ -64,7 +64,6 @@ class Check(JsRule):
         return self._clock_words.search(self.ctx.source, loop.start_byte, loop.end_byte) is not None
 
     def on_match(self, caps):
-        ctx = self.ctx
         loop, cond, body = caps["bw_loop"][0], caps["bw_cond"][0], caps["bw_body"][0]
         if not self._may_read_clock(loop):
             return

@@ -150,7 +150,6 @@ class Check(JsRule):
         )
 
     def _report_dropped(self, call, statement_value, top_level):
-        ctx = self.ctx
         if top_level:
             self.report(
                 call,
