@@ -124,7 +124,7 @@ def lint_source(path: str, source: bytes, config: Config, display: str | None = 
     else:
         result.linted = False
         return result
-    if b"asynclint" in source:
+    if b"asynclint" in source or (lang != "py" and b"eslint-" in source):
         from .suppress import apply_directives, directive_findings, parse_directives
 
         text = source.decode("utf-8", "replace")

@@ -12,6 +12,11 @@ Python::
     foo()  # asynclint: ignore[missing-await] -- reason
     # asynclint: ignore-file[dangling-task]
 
+ESLint's ``eslint-disable-next-line`` / ``-line`` comments and
+``/* eslint-disable */`` ... ``/* eslint-enable */`` blocks count too, for the
+asynclint rules that flag what the ESLint rules they name flag
+(``ESLINT_EQUIVALENTS``), or for every rule when they name none.
+
 A directive without ids covers every rule. The reason after ``--`` (in
 JavaScript also after a second ``//``: ``// asynclint-disable-line
 empty-catch // why``) is free text; ``require-suppression-reason`` makes it
@@ -33,6 +38,25 @@ JS_LINE = re.compile(
 JS_BLOCK = re.compile(
     r"/\*\s*asynclint-(disable-next-line|disable-line|disable-file|disable|enable)(?![\w-])(.*?)\*/", re.S
 )
+# ESLint's own directives, honoured for the asynclint rules that flag the
+# same thing as the ESLint rule they name (or for every rule, when they name
+# none): code that already says "this empty catch is on purpose" to ESLint
+# should not hear it again from asynclint.
+ESLINT_LINE = re.compile(r"//\s*eslint-(disable-next-line|disable-line)(?![\w-])([^\n]*)")
+ESLINT_BLOCK = re.compile(r"/\*\s*eslint-(disable-next-line|disable-line|disable|enable)(?![\w-])(.*?)\*/", re.S)
+ESLINT_EQUIVALENTS = {
+    "no-empty": ("empty-catch",),
+    "no-async-promise-executor": ("async-promise-executor",),
+    "max-nested-callbacks": ("callback-nesting",),
+    "promise/no-nesting": ("callback-nesting",),
+    "promise/catch-or-return": ("unhandled-rejection",),
+    "@typescript-eslint/no-floating-promises": ("missing-await", "unhandled-rejection"),
+    "n/handle-callback-err": ("unchecked-callback-error",),
+    "node/handle-callback-err": ("unchecked-callback-error",),
+    "n/no-sync": ("sync-io-in-handler",),
+    "node/no-sync": ("sync-io-in-handler",),
+    "security/detect-child-process": ("exec-user-input",),
+}
 PY_DIRECTIVE = re.compile(r"#\s*asynclint:\s*(ignore-file|ignore)(?![\w-])(?:\[([^\]\n]*)\])?([^\n]*)")
 
 UNUSED_ID = "unused-suppression"
@@ -49,6 +73,7 @@ class Directive:
     reason: str
     text: str
     used: set = field(default_factory=set)  # rule ids it suppressed
+    eslint: bool = False  # an ESLint directive: ESLint reports its unused ones, not asynclint
 
     def covers(self, rule: str) -> bool:
         return self.ids is None or rule in self.ids
@@ -75,7 +100,7 @@ def _line_col(text: str, offset: int, line_starts: list[int]) -> tuple[int, int]
 
 
 def parse_directives(text: str, language: str) -> list[Directive]:
-    if "asynclint" not in text:
+    if "asynclint" not in text and (language == "py" or "eslint-" not in text):
         return []
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     out: list[Directive] = []
@@ -96,7 +121,32 @@ def parse_directives(text: str, language: str) -> list[Directive]:
             line, col = _line_col(text, m.start(), line_starts)
             out.append(Directive(kinds[m.group(1)], line, col, col + len(m.group(0).split("\n")[0]),
                                  ids, reason, m.group(0)))
+    out.extend(_eslint_directives(text, line_starts))
     out.sort(key=lambda d: (d.line, d.column))
+    return out
+
+
+def _eslint_directives(text: str, line_starts: list[int]) -> list[Directive]:
+    """``// eslint-disable-next-line no-empty -- why`` and the other ESLint
+    forms, as directives over the asynclint rules the named ESLint rules
+    stand for (every rule when none is named). A directive naming only
+    rules asynclint has no counterpart for (``no-console``) covers nothing
+    and is left out."""
+    if "eslint-" not in text:
+        return []
+    out = []
+    kinds = {"disable-next-line": "next-line", "disable-line": "line", "disable": "disable", "enable": "enable"}
+    for pattern in (ESLINT_LINE, ESLINT_BLOCK):
+        for m in pattern.finditer(text):
+            names = [n.strip() for n in m.group(2).split("--", 1)[0].split(",") if n.strip()]
+            ids = None
+            if names:
+                ids = frozenset(i for n in names for i in ESLINT_EQUIVALENTS.get(n.removeprefix("eslint/"), ()))
+                if not ids:
+                    continue
+            line, col = _line_col(text, m.start(), line_starts)
+            out.append(Directive(kinds[m.group(1)], line, col, col + len(m.group(0).split("\n")[0]),
+                                 ids, "", m.group(0), eslint=True))
     return out
 
 
@@ -109,7 +159,7 @@ def _block_ranges(directives: list[Directive]):
             open_.append(d)
         elif d.kind == "enable":
             for o in list(open_):
-                if d.ids is None or o.ids is None or (o.ids & d.ids):
+                if o.eslint == d.eslint and (d.ids is None or o.ids is None or (o.ids & d.ids)):
                     ranges.append((o.line, d.line, o))
                     open_.remove(o)
     for o in open_:
@@ -164,7 +214,7 @@ def directive_findings(directives: list[Directive], path: str, enabled: frozense
     known = all_rules()
     out = []
     for d in directives:
-        if d.kind == "enable":
+        if d.kind == "enable" or d.eslint:
             continue
         if require_reason and not d.reason and NO_REASON_ID in enabled:
             out.append(_meta_finding(NO_REASON_ID, d, path,

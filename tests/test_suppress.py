@@ -117,3 +117,67 @@ def test_a_second_comment_marker_starts_the_reason(in_tmp):
     assert "missing-await" in unused["message"] and "//" not in unused["message"]
     ds = parse_directives("f() // asynclint-disable-line a-rule // why -- more\ng() // asynclint-disable-line b -- x // y\n", "js")
     assert [(sorted(d.ids), d.reason) for d in ds] == [(["a-rule"], "why -- more"), (["b"], "x // y")]
+
+
+ESLINT_JS = textwrap.dedent("""\
+    // eslint-disable-next-line no-empty -- probing, failure is fine
+    try { a(); } catch (e) {}
+    // eslint-disable-next-line no-console
+    try { a(); } catch (e) {}
+    try { a(); } catch (e) {} // eslint-disable-line
+    try { a(); } catch (e) {} // eslint-disable-line n/no-sync, eslint/no-empty
+    /* eslint-disable no-empty */
+    try { a(); } catch (e) {}
+    /* eslint-enable no-empty */
+    try { a(); } catch (e) {}
+    /* asynclint-disable empty-catch */
+    /* eslint-enable */
+    try { a(); } catch (e) {}
+""")
+
+
+def test_eslint_directives_cover_the_rules_they_stand_for(in_tmp):
+    """An ESLint directive suppresses the asynclint rules that flag what the
+    ESLint rules it names flag (no-empty -> empty-catch), or every rule when
+    it names none; one that names only other rules (no-console) covers
+    nothing, and an ESLint enable does not end an asynclint block."""
+    (in_tmp / "asynclint.toml").write_text("require-suppression-reason = true\n")
+    (in_tmp / "a.js").write_text(ESLINT_JS, encoding="utf-8")
+    _, data = scan_json("--report-unused-suppressions", "a.js")
+    # ESLint directives are never reported as unused or reason-less (ESLint
+    # reports its own); the asynclint block on line 11 gives no reason.
+    assert sorted((f["line"], f["rule"]) for f in data["findings"]) == [
+        (4, "empty-catch"), (10, "empty-catch"), (11, "suppression-without-reason")]
+
+
+def test_a_file_wide_eslint_disable_and_python_comments(in_tmp):
+    from asynclint.suppress import parse_directives
+
+    (in_tmp / "gen.js").write_text("/* eslint-disable */\n" + JS, encoding="utf-8")
+    (in_tmp / "typed.ts").write_text("/* eslint-disable no-console */\n" + JS, encoding="utf-8")
+    _, data = scan_json("gen.js", "typed.ts")
+    by_path = {}
+    for f in data["findings"]:
+        by_path.setdefault(f["path"], []).append(f["rule"])
+    assert "gen.js" not in by_path  # the whole file is off for ESLint, and so for asynclint
+    assert by_path["typed.ts"].count("empty-catch") == 3  # no-console stands for no asynclint rule
+    # ESLint comments mean nothing in Python (a string there may hold one).
+    assert parse_directives('x = "// eslint-disable-line"  # /* eslint-disable */\n', "py") == []
+    assert [d.ids for d in parse_directives("a(); // eslint-disable-line no-empty\n", "js")] == [
+        frozenset({"empty-catch"})]
+
+
+def test_eslint_equivalents_name_real_rules_and_are_documented():
+    from pathlib import Path
+
+    from asynclint.rules import all_rules
+    from asynclint.suppress import ESLINT_EQUIVALENTS
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    known = all_rules()
+    for eslint_name, ids in ESLINT_EQUIVALENTS.items():
+        assert ids and set(ids) <= set(known), (eslint_name, ids)
+        if not eslint_name.startswith("node/"):  # the README shows node/ as an alias of n/
+            row = next((line for line in readme.splitlines() if f"`{eslint_name}`" in line), None)
+            assert row is not None, f"README's ESLint table lacks {eslint_name}"
+            assert all(i in row for i in ids), (eslint_name, row)
