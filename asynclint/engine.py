@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Optional
 
 from .config import Config, ConfigResolver
 from .files import discover, language_of
-from .findings import Finding
+from .findings import Finding, Unlintable
 
 BINARY_SNIFF = 8192
 
@@ -157,7 +157,10 @@ class ProjectIndex:
                 from .javascript.context import JsFile
                 from .javascript.parse import dialect_for
 
-                ctx = JsFile(path, source, dialect_for(os.path.splitext(path)[1]))
+                try:
+                    ctx = JsFile(path, source, dialect_for(os.path.splitext(path)[1]))
+                except Unlintable:  # a module we cannot parse confirms nothing
+                    return None
                 self.exports[path] = ctx.exports().to_json()
             elif source is not None and lang == "py":
                 from .python.runner import module_exports
@@ -260,6 +263,8 @@ def _lint_task(resolver, path: str, display: str, explicit: bool, known_hash: Op
         res = lint_source(path, source, cfg, display)
     except RecursionError:
         return None, f"{display}: nesting too deep to analyse, skipped", digest
+    except Unlintable as exc:
+        return None, f"{display}: {exc}; skipped", digest
     except MemoryError:
         return None, f"{display}: out of memory while linting, skipped", digest
     except Exception as exc:  # a bug in asynclint must not stop the scan

@@ -15,6 +15,11 @@ from typing import Optional
 DOCS_BASE = "https://github.com/asynclint/asynclint/blob/main/rules/"
 
 
+class Unlintable(Exception):
+    """A file that cannot be linted; the message says why. The scan reports
+    it as a notice and goes on (like an unreadable or binary file)."""
+
+
 def rule_url(rule_id: str) -> str:
     return f"{DOCS_BASE}{rule_id}.md"
 

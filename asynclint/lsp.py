@@ -50,7 +50,7 @@ from . import __version__
 from .config import CONFIG_FILE_NAMES, Config, ConfigError, ConfigResolver, Overrides
 from .engine import ProjectIndex, lint_source
 from .files import language_of
-from .findings import Edit, Finding, FixSafety, Severity
+from .findings import Edit, Finding, FixSafety, Severity, Unlintable
 
 log = logging.getLogger("asynclint.lsp")
 
@@ -430,6 +430,14 @@ class AsynclintServer(LanguageServer):
         try:
             res = await loop.run_in_executor(self.lint_executor, self._lint_sync, key, path, text, version,
                                              self._encoding)
+        except Unlintable as exc:  # e.g. a parse that gave up at its deadline: say why, underline nothing
+            doc = self._doc(uri)
+            if doc is not None and doc.version == version:
+                self.results.pop(key, None)
+                self._publish(doc.uri, version, [])
+                self.window_log_message(types.LogMessageParams(
+                    type=types.MessageType.Warning, message=f"asynclint: {path}: {exc}; not linted"))
+            return
         except Exception as exc:  # noqa: BLE001 - a lint bug must not take the server down
             log.exception("linting %s failed", uri)
             doc = self._doc(uri)

@@ -35,15 +35,16 @@ from .findings import Edit, Finding
 JS_LINE = re.compile(
     r"//\s*asynclint-(disable-next-line|disable-line|disable-file|disable|enable)(?![\w-])([^\n]*)"
 )
-JS_BLOCK = re.compile(
-    r"/\*\s*asynclint-(disable-next-line|disable-line|disable-file|disable|enable)(?![\w-])(.*?)\*/", re.S
-)
+# The head of a block-comment directive; its body runs to the comment's `*/`
+# (found by _matches, not by the regex: a lazy `.*?\*/` rescans to the end of
+# the text for every head when the comment is never closed).
+JS_BLOCK = re.compile(r"/\*\s*asynclint-(disable-next-line|disable-line|disable-file|disable|enable)(?![\w-])")
 # ESLint's own directives, honoured for the asynclint rules that flag the
 # same thing as the ESLint rule they name (or for every rule, when they name
 # none): code that already says "this empty catch is on purpose" to ESLint
 # should not hear it again from asynclint.
 ESLINT_LINE = re.compile(r"//\s*eslint-(disable-next-line|disable-line)(?![\w-])([^\n]*)")
-ESLINT_BLOCK = re.compile(r"/\*\s*eslint-(disable-next-line|disable-line|disable|enable)(?![\w-])(.*?)\*/", re.S)
+ESLINT_BLOCK = re.compile(r"/\*\s*eslint-(disable-next-line|disable-line|disable|enable)(?![\w-])")
 ESLINT_EQUIVALENTS = {
     "no-empty": ("empty-catch",),
     "no-async-promise-executor": ("async-promise-executor",),
@@ -92,17 +93,29 @@ def _split_ids_reason(rest: str) -> tuple[Optional[frozenset], str]:
     return (frozenset(ids) if ids else None), reason
 
 
-def _line_col(text: str, offset: int, line_starts: list[int]) -> tuple[int, int]:
-    import bisect
+class _Lines:
+    """(line, column) of offsets in ``text``, 1-based, counted in C from the
+    previous offset asked for: directives are met in order (three ordered
+    runs: line comments, block comments, ESLint's), and splitting a big file
+    into a list of line starts in Python cost more than the directives."""
 
-    line = bisect.bisect_right(line_starts, offset) - 1
-    return line + 1, offset - line_starts[line] + 1
+    def __init__(self, text: str):
+        self.text = text
+        self.pos = 0
+        self.line = 1
+
+    def at(self, offset: int) -> tuple[int, int]:
+        if offset < self.pos:
+            self.pos, self.line = 0, 1
+        self.line += self.text.count("\n", self.pos, offset)
+        self.pos = offset
+        return self.line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
 
 
 def parse_directives(text: str, language: str) -> list[Directive]:
     if "asynclint" not in text and (language == "py" or "eslint-" not in text):
         return []
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    lines = _Lines(text)
     out: list[Directive] = []
     if language == "py":
         for m in PY_DIRECTIVE.finditer(text):
@@ -110,23 +123,21 @@ def parse_directives(text: str, language: str) -> list[Directive]:
             ids = frozenset(p for p in re.split(r"[\s,]+", m.group(2) or "") if p) or None
             rest = m.group(3) or ""
             reason = rest.split("--", 1)[1].strip() if "--" in rest else ""
-            line, col = _line_col(text, m.start(), line_starts)
+            line, col = lines.at(m.start())
             out.append(Directive(kind, line, col, col + len(m.group(0)), ids, reason, m.group(0)))
         return out
     kinds = {"disable-next-line": "next-line", "disable-line": "line", "disable-file": "file",
              "disable": "disable", "enable": "enable"}
-    for pattern in (JS_LINE, JS_BLOCK):
-        for m in pattern.finditer(text):
-            ids, reason = _split_ids_reason(m.group(2))
-            line, col = _line_col(text, m.start(), line_starts)
-            out.append(Directive(kinds[m.group(1)], line, col, col + len(m.group(0).split("\n")[0]),
-                                 ids, reason, m.group(0)))
-    out.extend(_eslint_directives(text, line_starts))
+    for start, keyword, rest, whole in _matches(JS_LINE, JS_BLOCK, text) if "asynclint" in text else ():
+        ids, reason = _split_ids_reason(rest)
+        line, col = lines.at(start)
+        out.append(Directive(kinds[keyword], line, col, col + len(whole.split("\n")[0]), ids, reason, whole))
+    out.extend(_eslint_directives(text, lines))
     out.sort(key=lambda d: (d.line, d.column))
     return out
 
 
-def _eslint_directives(text: str, line_starts: list[int]) -> list[Directive]:
+def _eslint_directives(text: str, lines: _Lines) -> list[Directive]:
     """``// eslint-disable-next-line no-empty -- why`` and the other ESLint
     forms, as directives over the asynclint rules the named ESLint rules
     stand for (every rule when none is named). A directive naming only
@@ -136,18 +147,37 @@ def _eslint_directives(text: str, line_starts: list[int]) -> list[Directive]:
         return []
     out = []
     kinds = {"disable-next-line": "next-line", "disable-line": "line", "disable": "disable", "enable": "enable"}
-    for pattern in (ESLINT_LINE, ESLINT_BLOCK):
-        for m in pattern.finditer(text):
-            names = [n.strip() for n in m.group(2).split("--", 1)[0].split(",") if n.strip()]
-            ids = None
-            if names:
-                ids = frozenset(i for n in names for i in ESLINT_EQUIVALENTS.get(n.removeprefix("eslint/"), ()))
-                if not ids:
-                    continue
-            line, col = _line_col(text, m.start(), line_starts)
-            out.append(Directive(kinds[m.group(1)], line, col, col + len(m.group(0).split("\n")[0]),
-                                 ids, "", m.group(0), eslint=True))
+    for start, keyword, rest, whole in _matches(ESLINT_LINE, ESLINT_BLOCK, text):
+        names = [n.strip() for n in rest.split("--", 1)[0].split(",") if n.strip()]
+        ids = None
+        if names:
+            ids = frozenset(i for n in names for i in ESLINT_EQUIVALENTS.get(n.removeprefix("eslint/"), ()))
+            if not ids:
+                continue
+        line, col = lines.at(start)
+        out.append(Directive(kinds[keyword], line, col, col + len(whole.split("\n")[0]), ids, "", whole,
+                             eslint=True))
     return out
+
+
+def _matches(line_pattern, block_head, text: str):
+    """(offset, keyword, text after the keyword, whole comment) of each line
+    directive and each block directive. A block runs to the first `*/` after
+    its head, found in one forward scan: an unclosed comment ends the search
+    (nothing after it can close either), so thousands of heads in an unclosed
+    comment cost one pass, not one pass each."""
+    for m in line_pattern.finditer(text):
+        yield m.start(), m.group(1), m.group(2), m.group(0)
+    pos = 0
+    while True:
+        m = block_head.search(text, pos)
+        if m is None:
+            return
+        end = text.find("*/", m.end())
+        if end == -1:
+            return
+        yield m.start(), m.group(1), text[m.end():end], text[m.start():end + 2]
+        pos = end + 2
 
 
 def _block_ranges(directives: list[Directive]):
@@ -209,6 +239,8 @@ def directive_findings(directives: list[Directive], path: str, enabled: frozense
                        report_unused: bool, require_reason: bool) -> list[Finding]:
     """Findings about the directives themselves: unused ones, unknown ids,
     and (when required) missing reasons."""
+    if all(d.eslint or d.kind == "enable" for d in directives):
+        return []  # nothing of asynclint's own to judge (and no rule registry to load)
     from .rules import all_rules, closest
 
     known = all_rules()

@@ -81,6 +81,28 @@ def test_a_file_that_grows_or_lies_about_its_size_is_read_whole_up_to_the_limit(
     assert data == (CATCH.encode() * 3)[:11]
 
 
+def test_unclosed_block_comments_neither_hang_the_scan_nor_become_directives(in_tmp, monkeypatch):
+    """Thousands of `/* asynclint-disable` / `/* eslint-disable` heads in a
+    comment that never closes. None is a directive, and finding that out is
+    one pass over the text (the old lazy regex took 38 s on this text).
+    Tree-sitter's error recovery is quadratic on such a file (each unclosed
+    `/*` is lexed to the end), so its parse has a deadline: the file is
+    skipped with a notice naming the cause, and the scan goes on. A file
+    with a few unclosed comments is parsed and linted as usual."""
+    from asynclint.javascript import parse as ts_parse
+    from asynclint.suppress import parse_directives
+
+    heads = "".join(f"/* {w}-disable empty-catch\n" for w in ("asynclint", "eslint") * 10_000)
+    assert parse_directives(heads, "js") == []
+    monkeypatch.setattr(ts_parse, "PARSE_DEADLINE_SECONDS", 0.2)
+    (in_tmp / "unclosed.js").write_text(CATCH + heads)
+    (in_tmp / "few.js").write_text(CATCH + heads[:2000])
+    res, data = scan("--jobs", "1", ".")
+    assert [(f["path"], f["line"], f["rule"]) for f in data["findings"]] == [("few.js", 1, "empty-catch")]
+    (msg,) = notices(res)
+    assert "unclosed.js" in msg and "never close" in msg and "skipped" in msg
+
+
 def test_big_single_line_bundle(in_tmp):
     chunk = 'var s="' + "a" * 5000 + '";'
     text = chunk * 1000 + CATCH.strip()

@@ -12,6 +12,8 @@ import os
 
 from tree_sitter import Language, Parser
 
+from ..findings import Unlintable
+
 JS_EXTENSIONS = frozenset({".js", ".cjs", ".mjs", ".jsx"})
 TS_EXTENSIONS = frozenset({".ts", ".cts", ".mts"})
 TSX_EXTENSIONS = frozenset({".tsx"})
@@ -74,8 +76,41 @@ def parser(dialect: str) -> Parser:
     return Parser(language(dialect))
 
 
+# Tree-sitter's error recovery is quadratic on block comments that never
+# close: each `/*` after the file's last `*/` is lexed to the end of the file
+# (4,000 of them, 20 KB, take 2 s; 20,000 take minutes). Such a file is
+# parsed with a deadline instead; valid code, even with `/*` in its strings,
+# parses as fast either way, only this broken shape takes long.
+UNCLOSED_COMMENT_RISK = 20_000_000  # unclosed `/*` x bytes they run to
+PARSE_DEADLINE_SECONDS = 5.0  # plus a second per MB
+
+
+class ParseTooSlow(Unlintable):
+    """Parsing gave up at its deadline (see UNCLOSED_COMMENT_RISK)."""
+
+
 def parse(source: bytes, dialect: str):
+    last = source.rfind(b"*/")
+    tail = last + 2 if last >= 0 else 0
+    if (len(source) - tail) * source.count(b"/*", tail) > UNCLOSED_COMMENT_RISK:
+        return _parse_with_deadline(source, dialect, source.count(b"/*", tail))
     return parser(dialect).parse(source)
+
+
+def _parse_with_deadline(source: bytes, dialect: str, unclosed: int):
+    import time
+
+    p = parser(dialect)
+    seconds = PARSE_DEADLINE_SECONDS + len(source) / 1e6
+    deadline = time.monotonic() + seconds
+    try:
+        return p.parse(lambda offset, _point: source[offset:offset + 65536],
+                       progress_callback=lambda _offset, _errors: time.monotonic() > deadline)
+    except ValueError:  # cancelled by the progress callback
+        p.reset()  # or the next parse would resume this one
+        raise ParseTooSlow(
+            f"parsing gave up after {seconds:.0f} s: {unclosed} block comments (`/*`) never close, and "
+            "tree-sitter's error recovery slows down with each one") from None
 
 
 # Tree-sitter's query cursor keeps an in-progress state per nesting level, so
