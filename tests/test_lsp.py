@@ -597,3 +597,20 @@ async def test_out_of_range_edits_and_huge_payloads(client: LanguageClient, work
     doc.close()
     other.close()
     assert client.error is None
+
+
+@lsp_test
+async def test_a_document_too_slow_to_parse_is_reported_not_linted(client: LanguageClient, workspace):
+    """Thousands of block comments that never close make tree-sitter's error
+    recovery quadratic; the parse gives up at its deadline (5 s), the server
+    says why in a log message, underlines nothing, and lints the next
+    version as usual."""
+    hostile = JS + "/* unclosed\n" * 9000
+    doc = Doc(client, workspace / "hostile.js", hostile, "javascript")
+    assert await doc.diagnostics() == []
+    said = [m.message for m in client.log_messages if "hostile.js" in m.message]
+    assert said and "never close" in said[-1] and "not linted" in said[-1]
+    mark = len(client.published)
+    doc.change(JS)
+    assert [d.code for d in await doc.diagnostics(after=mark)] == ["missing-await"]
+    doc.close()
