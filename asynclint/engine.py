@@ -128,13 +128,27 @@ def lint_source(path: str, source: bytes, config: Config, display: str | None = 
         from .suppress import apply_directives, directive_findings, parse_directives
 
         text = source.decode("utf-8", "replace")
-        directives = parse_directives(text, lang)
+        directives = parse_directives(text, lang, _comment_test(ctx.root, source, text) if lang != "py" else None)
         result.findings = apply_directives(result.findings, directives)
         result.findings += directive_findings(
             directives, display, enabled, config.report_unused_suppressions, config.require_reason
         )
     config.apply_severity(result.findings)
     return result
+
+
+def _comment_test(root, source: bytes, text: str):
+    """in_comment(character offset) for a parsed JS/TS file: is the offset
+    inside a comment node? (``source`` is valid UTF-8 here, so equal lengths
+    mean one byte per character.)"""
+    one_byte = len(source) == len(text)
+
+    def in_comment(offset: int) -> bool:
+        at = offset if one_byte else len(text[:offset].encode("utf-8"))
+        node = root.descendant_for_byte_range(at, at + 1)
+        return node is not None and node.type in ("comment", "html_comment")
+
+    return in_comment
 
 
 class ProjectIndex:

@@ -112,7 +112,11 @@ class _Lines:
         return self.line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
 
 
-def parse_directives(text: str, language: str) -> list[Directive]:
+def parse_directives(text: str, language: str, in_comment=None) -> list[Directive]:
+    """The directives in ``text``. ``in_comment(offset)``, when given, tells
+    whether a character offset lies in a comment of the parsed file: a
+    directive spelt inside a string (a code generator's `"/* eslint-disable */"`
+    template) is then not one."""
     if "asynclint" not in text and (language == "py" or "eslint-" not in text):
         return []
     lines = _Lines(text)
@@ -129,15 +133,17 @@ def parse_directives(text: str, language: str) -> list[Directive]:
     kinds = {"disable-next-line": "next-line", "disable-line": "line", "disable-file": "file",
              "disable": "disable", "enable": "enable"}
     for start, keyword, rest, whole in _matches(JS_LINE, JS_BLOCK, text) if "asynclint" in text else ():
+        if in_comment is not None and not in_comment(start):
+            continue
         ids, reason = _split_ids_reason(rest)
         line, col = lines.at(start)
         out.append(Directive(kinds[keyword], line, col, col + len(whole.split("\n")[0]), ids, reason, whole))
-    out.extend(_eslint_directives(text, lines))
+    out.extend(_eslint_directives(text, lines, in_comment))
     out.sort(key=lambda d: (d.line, d.column))
     return out
 
 
-def _eslint_directives(text: str, lines: _Lines) -> list[Directive]:
+def _eslint_directives(text: str, lines: _Lines, in_comment=None) -> list[Directive]:
     """``// eslint-disable-next-line no-empty -- why`` and the other ESLint
     forms, as directives over the asynclint rules the named ESLint rules
     stand for (every rule when none is named). A directive naming only
@@ -148,6 +154,8 @@ def _eslint_directives(text: str, lines: _Lines) -> list[Directive]:
     out = []
     kinds = {"disable-next-line": "next-line", "disable-line": "line", "disable": "disable", "enable": "enable"}
     for start, keyword, rest, whole in _matches(ESLINT_LINE, ESLINT_BLOCK, text):
+        if in_comment is not None and not in_comment(start):
+            continue
         names = [n.strip() for n in rest.split("--", 1)[0].split(",") if n.strip()]
         ids = None
         if names:

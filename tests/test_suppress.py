@@ -181,3 +181,22 @@ def test_eslint_equivalents_name_real_rules_and_are_documented():
             row = next((line for line in readme.splitlines() if f"`{eslint_name}`" in line), None)
             assert row is not None, f"README's ESLint table lacks {eslint_name}"
             assert all(i in row for i in ids), (eslint_name, row)
+
+
+def test_directives_spelt_inside_strings_are_not_directives(in_tmp):
+    """A code generator's template holding `/* eslint-disable */` or an
+    asynclint directive is text, not a comment: the code after it is still
+    linted. Real comments after non-ASCII text still count (offsets are
+    characters in the text, bytes in the tree)."""
+    (in_tmp / "gen.js").write_text(textwrap.dedent("""\
+        const header = `/* eslint-disable */
+        `;
+        const note = "// asynclint-disable-next-line empty-catch";
+        try { a(); } catch (e) {}
+        const emoji = "😀 ünïcode";  // eslint-disable-line no-empty
+        try { a(); } catch (e) {} // eslint-disable-line no-empty
+        try { a(); } catch (e) {} /* asynclint-disable-line empty-catch -- probing */
+        try { a(); } catch (e) {}
+    """), encoding="utf-8")
+    _, data = scan_json("gen.js")
+    assert [(f["line"], f["rule"]) for f in data["findings"]] == [(4, "empty-catch"), (8, "empty-catch")]
