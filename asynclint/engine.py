@@ -128,7 +128,10 @@ def lint_source(path: str, source: bytes, config: Config, display: str | None = 
         from .suppress import apply_directives, directive_findings, parse_directives
 
         text = source.decode("utf-8", "replace")
-        directives = parse_directives(text, lang, _comment_test(ctx.root, source, text) if lang != "py" else None)
+        from .suppress import python_comment_test
+
+        in_comment = python_comment_test(text) if lang == "py" else _comment_test(ctx.root, source, text)
+        directives = parse_directives(text, lang, in_comment)
         result.findings = apply_directives(result.findings, directives)
         result.findings += directive_findings(
             directives, display, enabled, config.report_unused_suppressions, config.require_reason

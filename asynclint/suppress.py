@@ -123,6 +123,8 @@ def parse_directives(text: str, language: str, in_comment=None) -> list[Directiv
     out: list[Directive] = []
     if language == "py":
         for m in PY_DIRECTIVE.finditer(text):
+            if in_comment is not None and not in_comment(m.start()):
+                continue
             kind = "file" if m.group(1) == "ignore-file" else "line"
             ids = frozenset(p for p in re.split(r"[\s,]+", m.group(2) or "") if p) or None
             rest = m.group(3) or ""
@@ -141,6 +143,31 @@ def parse_directives(text: str, language: str, in_comment=None) -> list[Directiv
     out.extend(_eslint_directives(text, lines, in_comment))
     out.sort(key=lambda d: (d.line, d.column))
     return out
+
+
+def python_comment_test(text: str):
+    """in_comment(character offset) for Python source, from its COMMENT
+    tokens; None when the text does not tokenize (then every match counts)."""
+    import io
+    import tokenize
+
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    spans = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT:
+                (row, col), (end_row, end_col) = tok.start, tok.end
+                spans.append((starts[row - 1] + col, starts[end_row - 1] + end_col))
+    except (tokenize.TokenError, SyntaxError, IndexError):
+        return None
+
+    def in_comment(offset: int) -> bool:
+        import bisect
+
+        i = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+        return i >= 0 and spans[i][0] <= offset < spans[i][1]
+
+    return in_comment
 
 
 def _eslint_directives(text: str, lines: _Lines, in_comment=None) -> list[Directive]:

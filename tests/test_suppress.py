@@ -200,3 +200,28 @@ def test_directives_spelt_inside_strings_are_not_directives(in_tmp):
     """), encoding="utf-8")
     _, data = scan_json("gen.js")
     assert [(f["line"], f["rule"]) for f in data["findings"]] == [(4, "empty-catch"), (8, "empty-catch")]
+
+
+def test_python_directives_spelt_inside_strings_are_not_directives(in_tmp):
+    (in_tmp / "job.py").write_text(textwrap.dedent('''\
+        TEMPLATE = "# asynclint: ignore-file"
+        DOC = """
+        # asynclint: ignore-file[empty-catch]
+        """
+
+
+        def probe():
+            try:
+                run()
+            except Exception:
+                pass
+
+
+        def quiet():
+            try:
+                run()
+            except Exception:  # note  # asynclint: ignore[empty-catch] -- probing
+                pass
+    '''), encoding="utf-8")
+    _, data = scan_json("job.py")
+    assert [(f["line"], f["rule"]) for f in data["findings"]] == [(10, "empty-catch")]
