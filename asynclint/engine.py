@@ -125,12 +125,11 @@ def lint_source(path: str, source: bytes, config: Config, display: str | None = 
         result.linted = False
         return result
     if b"asynclint" in source or (lang != "py" and b"eslint-" in source):
-        from .suppress import apply_directives, directive_findings, parse_directives
+        from .suppress import (apply_directives, directive_findings, js_comment_test, parse_directives,
+                               python_comment_test)
 
         text = source.decode("utf-8", "replace")
-        from .suppress import python_comment_test
-
-        in_comment = python_comment_test(text) if lang == "py" else _comment_test(ctx.root, source, text)
+        in_comment = python_comment_test(text) if lang == "py" else js_comment_test(ctx.root, source, text)
         directives = parse_directives(text, lang, in_comment)
         result.findings = apply_directives(result.findings, directives)
         result.findings += directive_findings(
@@ -138,20 +137,6 @@ def lint_source(path: str, source: bytes, config: Config, display: str | None = 
         )
     config.apply_severity(result.findings)
     return result
-
-
-def _comment_test(root, source: bytes, text: str):
-    """in_comment(character offset) for a parsed JS/TS file: is the offset
-    inside a comment node? (``source`` is valid UTF-8 here, so equal lengths
-    mean one byte per character.)"""
-    one_byte = len(source) == len(text)
-
-    def in_comment(offset: int) -> bool:
-        at = offset if one_byte else len(text[:offset].encode("utf-8"))
-        node = root.descendant_for_byte_range(at, at + 1)
-        return node is not None and node.type in ("comment", "html_comment")
-
-    return in_comment
 
 
 class ProjectIndex:

@@ -60,6 +60,10 @@ ESLINT_EQUIVALENTS = {
 }
 PY_DIRECTIVE = re.compile(r"#\s*asynclint:\s*(ignore-file|ignore)(?![\w-])(?:\[([^\]\n]*)\])?([^\n]*)")
 
+# A JS directive's keyword (asynclint's or ESLint's) -> Directive.kind.
+_KINDS = {"disable-next-line": "next-line", "disable-line": "line", "disable-file": "file",
+          "disable": "disable", "enable": "enable"}
+
 UNUSED_ID = "unused-suppression"
 NO_REASON_ID = "suppression-without-reason"
 
@@ -132,17 +136,29 @@ def parse_directives(text: str, language: str, in_comment=None) -> list[Directiv
             line, col = lines.at(m.start())
             out.append(Directive(kind, line, col, col + len(m.group(0)), ids, reason, m.group(0)))
         return out
-    kinds = {"disable-next-line": "next-line", "disable-line": "line", "disable-file": "file",
-             "disable": "disable", "enable": "enable"}
     for start, keyword, rest, whole in _matches(JS_LINE, JS_BLOCK, text) if "asynclint" in text else ():
         if in_comment is not None and not in_comment(start):
             continue
         ids, reason = _split_ids_reason(rest)
         line, col = lines.at(start)
-        out.append(Directive(kinds[keyword], line, col, col + len(whole.split("\n")[0]), ids, reason, whole))
+        out.append(Directive(_KINDS[keyword], line, col, col + len(whole.split("\n")[0]), ids, reason, whole))
     out.extend(_eslint_directives(text, lines, in_comment))
     out.sort(key=lambda d: (d.line, d.column))
     return out
+
+
+def js_comment_test(root, source: bytes, text: str):
+    """in_comment(character offset) for a parsed JS/TS file (``root`` of its
+    tree, ``source`` its valid UTF-8 bytes, ``text`` their decoding): is the
+    offset inside a comment node? Equal lengths mean one byte per character."""
+    one_byte = len(source) == len(text)
+
+    def in_comment(offset: int) -> bool:
+        at = offset if one_byte else len(text[:offset].encode("utf-8"))
+        node = root.descendant_for_byte_range(at, at + 1)
+        return node is not None and node.type in ("comment", "html_comment")
+
+    return in_comment
 
 
 def python_comment_test(text: str):
@@ -179,7 +195,6 @@ def _eslint_directives(text: str, lines: _Lines, in_comment=None) -> list[Direct
     if "eslint-" not in text:
         return []
     out = []
-    kinds = {"disable-next-line": "next-line", "disable-line": "line", "disable": "disable", "enable": "enable"}
     for start, keyword, rest, whole in _matches(ESLINT_LINE, ESLINT_BLOCK, text):
         if in_comment is not None and not in_comment(start):
             continue
@@ -190,7 +205,7 @@ def _eslint_directives(text: str, lines: _Lines, in_comment=None) -> list[Direct
             if not ids:
                 continue
         line, col = lines.at(start)
-        out.append(Directive(kinds[keyword], line, col, col + len(whole.split("\n")[0]), ids, "", whole,
+        out.append(Directive(_KINDS[keyword], line, col, col + len(whole.split("\n")[0]), ids, "", whole,
                              eslint=True))
     return out
 

@@ -66,9 +66,6 @@ def find_package_json(directory: str) -> Optional[PackageJson]:
     folder passed on the way up learns the answer too, so sibling and nested
     folders stop at the first one already looked at."""
     directory = os.path.abspath(directory)
-    hit = _NEAREST.get(directory, _UNSEEN)
-    if hit is not _UNSEEN:
-        return hit
     passed = []
     found = None
     for _ in range(64):

@@ -92,8 +92,9 @@ class ParseTooSlow(Unlintable):
 def parse(source: bytes, dialect: str):
     last = source.rfind(b"*/")
     tail = last + 2 if last >= 0 else 0
-    if (len(source) - tail) * source.count(b"/*", tail) > UNCLOSED_COMMENT_RISK:
-        return _parse_with_deadline(source, dialect, source.count(b"/*", tail))
+    unclosed = source.count(b"/*", tail)
+    if unclosed and (len(source) - tail) * unclosed > UNCLOSED_COMMENT_RISK:
+        return _parse_with_deadline(source, dialect, unclosed)
     return parser(dialect).parse(source)
 
 

@@ -340,13 +340,8 @@ class Check(JsRule):
         callee = call.child_by_field_name("function")
         if callee is None:
             return None
-        key = self.ctx.source[callee.start_byte:callee.end_byte]
-        if key.startswith(b"this."):
-            return self._known_async(call, callee)
-        cache = self._known_cache
-        if key not in cache:
-            cache[key] = self._known_async(call, callee)
-        return cache[key]
+        known = self._known_for(call, self.ctx.source[callee.start_byte:callee.end_byte])
+        return self._known_async(call, callee) if known is _PER_CALL else known
 
     def _known_async(self, call, callee):
         ctx = self.ctx
