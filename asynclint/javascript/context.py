@@ -15,7 +15,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Optional
 
 from tree_sitter import Node, Query
 
@@ -901,23 +901,3 @@ def _const_query(dialect: str) -> Query:
 @functools.lru_cache(maxsize=None)
 def _local_call_query(dialect: str) -> Query:
     return Query(ts_parse.language(dialect), _LOCAL_CALL_QUERY)
-
-
-def iter_descendants(node: Node, max_nodes: int = 200_000) -> Iterable[Node]:
-    """Pre-order walk without recursion (trees can be very deep)."""
-    cursor = node.walk()
-    count = 0
-    reached_root = False
-    while not reached_root and count < max_nodes:
-        yield cursor.node
-        count += 1
-        if cursor.goto_first_child():
-            continue
-        if cursor.goto_next_sibling():
-            continue
-        while True:
-            if not cursor.goto_parent() or cursor.node == node:
-                reached_root = True
-                break
-            if cursor.goto_next_sibling():
-                break

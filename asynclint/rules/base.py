@@ -18,9 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..javascript.context import JsFile
 
 
-LANG_NAMES = {"js": "JavaScript", "ts": "TypeScript", "py": "Python"}
-
-
 @dataclass(frozen=True)
 class RuleMeta:
     id: str
