@@ -152,9 +152,19 @@ def js_comment_test(root, source: bytes, text: str):
     tree, ``source`` its valid UTF-8 bytes, ``text`` their decoding): is the
     offset inside a comment node? Equal lengths mean one byte per character."""
     one_byte = len(source) == len(text)
+    last = [0, 0]  # (character offset, byte offset) of the previous question
+
+    def byte_offset(offset: int) -> int:
+        # Counted on from the previous offset (directives come in ordered
+        # runs, see _Lines): encoding from the start each time was quadratic
+        # in a big non-ASCII file full of directives.
+        char, byte = last if offset >= last[0] else (0, 0)
+        byte += len(text[char:offset].encode("utf-8"))
+        last[:] = offset, byte
+        return byte
 
     def in_comment(offset: int) -> bool:
-        at = offset if one_byte else len(text[:offset].encode("utf-8"))
+        at = offset if one_byte else byte_offset(offset)
         node = root.descendant_for_byte_range(at, at + 1)
         return node is not None and node.type in ("comment", "html_comment")
 
@@ -177,9 +187,9 @@ def python_comment_test(text: str):
     except (tokenize.TokenError, SyntaxError, IndexError):
         return None
 
-    def in_comment(offset: int) -> bool:
-        import bisect
+    import bisect
 
+    def in_comment(offset: int) -> bool:
         i = bisect.bisect_right(spans, (offset, float("inf"))) - 1
         return i >= 0 and spans[i][0] <= offset < spans[i][1]
 
